@@ -1,0 +1,78 @@
+# Needs: Python 3.12 (python3.12 on PATH, pyenv's 3.12.x, or PYTHON=/path/to/python3.12),
+# and for the end-to-end tests Node.js 20+ with npm and Chromium (/usr/bin/chromium).
+SHELL := /bin/bash
+PY := $(shell scripts/find-python)
+VENV := .venv
+BIN := $(VENV)/bin
+SAM_VENV := .sam-venv
+SAM := $(SAM_VENV)/bin/sam
+PORT ?= 3000
+export SAM_CLI_TELEMETRY := 0
+
+.PHONY: help dev test lint format typecheck build validate bench openapi providers-doc scan smoke clean
+
+help:
+	@echo "make dev        run the API locally on http://127.0.0.1:$(PORT) (no AWS account, no Docker)"
+	@echo "make test       run every test this machine can run (unit, integration, e2e, browser)"
+	@echo "make lint       ruff + mypy;  make format  ruff format"
+	@echo "make validate   cfn-lint + sam validate on template.yaml;  make build  sam build"
+	@echo "make bench      benchmarks (docs/performance.md)"
+	@echo "make scan       bandit + pip-audit;  make smoke API_URL=... TOKEN=...  against a deployed stack"
+
+$(BIN)/python:
+	@test -n "$(PY)" || { echo "Python 3.12 not found: see scripts/find-python"; exit 1; }
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed: requirements-dev.txt layers/common/requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+$(SAM_VENV)/.installed: requirements-sam.txt
+	@test -n "$(PY)" || { echo "Python 3.12 not found: see scripts/find-python"; exit 1; }
+	test -x $(SAM_VENV)/bin/python || $(PY) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install -q -r requirements-sam.txt
+	touch $@
+
+dev: $(VENV)/.installed
+	PORT=$(PORT) $(BIN)/python -m devserver
+
+test: $(VENV)/.installed
+	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/run-tests
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: $(VENV)/.installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+validate: $(SAM_VENV)/.installed
+	$(SAM_VENV)/bin/cfn-lint template.yaml
+	AWS_DEFAULT_REGION=us-east-1 $(SAM) validate --template-file template.yaml
+
+build: $(SAM_VENV)/.installed
+	PATH="$(dir $(PY)):$$PATH" $(SAM) build --template-file template.yaml
+
+bench: $(VENV)/.installed
+	$(BIN)/python -m bench
+
+openapi: $(VENV)/.installed
+	$(BIN)/python scripts/gen_openapi.py
+
+providers-doc: $(VENV)/.installed
+	$(BIN)/python scripts/gen_providers_doc.py
+
+scan: $(VENV)/.installed
+	$(BIN)/bandit -q -r layers functions devserver -ll
+	$(BIN)/pip-audit -r layers/common/requirements.txt -r requirements-dev.txt --progress-spinner off
+
+smoke: $(VENV)/.installed
+	$(BIN)/python scripts/smoke.py
+
+clean:
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,179 @@
+"""Domain errors. Each carries a stable ``code`` and an HTTP status.
+
+They are raised in the layer and turned into JSON in one place
+(``byoc.http.api_handler``). Messages are fixed sentences written here or built
+from values we control (field names, provider ids): never ``str()`` of a
+third-party exception, never a secret.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class ByocError(Exception):
+    status: ClassVar[int] = 500
+    code: ClassVar[str] = "internal_error"
+    default_message: ClassVar[str] = "Something went wrong on our side."
+
+    def __init__(self, message: str | None = None, *, details: dict[str, object] | None = None):
+        self.message = message or self.default_message
+        self.details = details or {}
+        super().__init__(self.message)
+
+
+class ConfigurationError(ByocError):
+    code = "misconfigured"
+    default_message = "The service is not configured correctly."
+
+
+class Unauthorized(ByocError):
+    status = 401
+    code = "unauthorized"
+    default_message = "Sign in first: the request carries no organization."
+
+
+class Forbidden(ByocError):
+    status = 403
+    code = "forbidden"
+    default_message = "Only an organization admin may do this."
+
+
+class InvalidRequest(ByocError):
+    status = 400
+    code = "invalid_request"
+    default_message = "The request is malformed."
+
+
+class PayloadTooLarge(ByocError):
+    status = 413
+    code = "payload_too_large"
+    default_message = "The request body is too large."
+
+
+class ValidationFailed(ByocError):
+    """Credential fields that do not satisfy the provider's field rules."""
+
+    status = 422
+    code = "validation_error"
+
+    def __init__(self, fields: dict[str, str]):
+        names = ", ".join(sorted(fields))
+        super().__init__(f"Check these fields: {names}.", details={"fields": fields})
+        self.fields = fields
+
+
+class UnknownProvider(ByocError):
+    status = 404
+    code = "unknown_provider"
+    default_message = "There is no such provider."
+
+
+class IntegrationNotConfigured(ByocError):
+    status = 404
+    code = "integration_not_configured"
+    default_message = "This integration is not configured: save its credentials first (POST /integrations)."
+
+
+class InvalidState(ByocError):
+    """Unknown, expired, reused or foreign OAuth state."""
+
+    status = 400
+    code = "invalid_state"
+    default_message = "This sign-in link is invalid or has expired. Start the connection again."
+
+
+class UnsafeUrl(ByocError):
+    """A URL we refuse to call (SSRF rules). Raised on tenant-supplied hosts."""
+
+    status = 422
+    code = "unsafe_url"
+    default_message = "This address is not allowed."
+
+
+class StateAlreadyUsed(InvalidState):
+    pass
+
+
+class ConcurrentUpdate(ByocError):
+    """A conditional write lost to another writer."""
+
+    status = 409
+    code = "conflict"
+    default_message = "The connection changed meanwhile. Try again."
+
+
+class ProviderError(ByocError):
+    """The provider answered with an error (or not at all) during an exchange or refresh.
+
+    ``reason`` is a stable code: the provider's OAuth error code when it is one
+    of the registered codes, else one of ours.
+    """
+
+    status = 502
+    code = "provider_error"
+    default_message = "The provider did not complete the request."
+
+    def __init__(self, reason: str, *, transient: bool = False, message: str | None = None):
+        super().__init__(message)
+        self.reason = reason
+        self.transient = transient
+
+
+class StorageFailed(ByocError):
+    """Writing the new tokens failed after retries; the user must connect again."""
+
+    code = "storage_failed"
+    default_message = "The connection could not be saved. Connect again."
+
+
+class ReconnectRequired(ByocError):
+    status = 409
+    code = "reconnect_required"
+    default_message = "The grant was revoked or has expired: reconnect the integration."
+
+
+class ProviderUnavailable(ByocError):
+    status = 503
+    code = "provider_unavailable"
+    default_message = "The provider is unavailable right now. Try again later."
+
+
+class OutboundError(ByocError):
+    """A call to a provider gave no usable answer (``byoc.outbound``).
+
+    ``request_may_have_been_sent`` is False only when no byte of the request
+    left us (refused, unreachable, connect timeout), so a single-use call such
+    as a code exchange may be retried only then.
+    """
+
+    status = 502
+    code = "provider_call_failed"
+    default_message = "The provider did not answer properly."
+
+    def __init__(self, message: str | None = None, *, request_may_have_been_sent: bool = True):
+        super().__init__(message)
+        self.request_may_have_been_sent = request_may_have_been_sent
+
+
+class OutboundTimeout(OutboundError):
+    status = 504
+    code = "provider_timeout"
+    default_message = "The provider did not answer in time."
+
+
+class OutboundConnectError(OutboundError):
+    code = "provider_unreachable"
+    default_message = "The provider could not be reached."
+
+
+class ResponseTooLarge(OutboundError):
+    code = "provider_response_too_large"
+    default_message = "The provider's answer is larger than allowed."
+
+
+class OutboundBadResponse(OutboundError):
+    """The provider answered, but not in a form we can read (bad JSON, HTTP or encoding)."""
+
+    code = "provider_bad_response"
+    default_message = "The provider's answer could not be read."

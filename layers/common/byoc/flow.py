@@ -1,0 +1,286 @@
+"""The authorization-code flow with the org's own OAuth app: start and callback.
+
+Start (``GET /oauth/start``): one GetItem (the org's record: the client id is
+stored in clear, so no KMS call), one PutItem (the state, keyed by its hash).
+
+Callback (``GET /oauth/callback/{provider}``): one conditional DeleteItem consumes
+the state (single use, expiry and provider in the condition), one GetItem, one
+Decrypt (the client secret; the tokens are sealed under the same data key with a
+fresh nonce), the token request, and one conditional PutItem. The browser always
+ends at the configured frontend origin plus a path checked at start.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from urllib.parse import urlencode, urlsplit
+
+from byoc import oauth
+from byoc.auth import Principal, require_admin
+from byoc.credentials import SECRETS_ATTRIBUTE, TOKENS_ATTRIBUTE
+from byoc.crypto import Cipher, encryption_context
+from byoc.errors import (
+    ConcurrentUpdate,
+    IntegrationNotConfigured,
+    InvalidRequest,
+    InvalidState,
+    OutboundError,
+    ProviderError,
+    StorageFailed,
+)
+from byoc.events import EventPublisher
+from byoc.observability import logger
+from byoc.outbound import OutboundClient
+from byoc.registry import Provider, Registry, get_registry
+from byoc.revocation import Revoker
+from byoc.settings import Settings
+from byoc.store import Connection, OAuthState, Store, now_iso
+from byoc.views import redirect_uri
+
+STATE_TTL_SECONDS = 600
+BINDING_COOKIE = "byoc_oauth_binding"
+_STATE_SHAPE = re.compile(r"^[A-Za-z0-9_-]{20,128}$")
+_RETURN_PATH = re.compile(r"^/[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*$")
+
+
+def state_hash(value: str) -> str:
+    return hashlib.sha256(value.encode("ascii")).hexdigest()
+
+
+def check_return_to(value: str | None) -> str:
+    """A same-origin path (with an optional query) on the frontend; anything else is refused.
+
+    Refuses scheme-relative (``//evil.com``), backslash (``/\\evil.com``), schemes
+    (``javascript:``), fragments and control characters.
+    """
+    if value is None or value == "":
+        return "/"
+    if len(value) > 512 or not _RETURN_PATH.match(value) or value.startswith("//"):
+        raise InvalidRequest("return_to must be a path on the frontend, such as /settings/integrations.")
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or parts.fragment:
+        raise InvalidRequest("return_to must be a path on the frontend, such as /settings/integrations.")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class StartResult:
+    authorize_url: str
+    cookie: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackParams:
+    state: str | None
+    code: str | None
+    error: str | None
+    iss: str | None
+    extra: dict[str, str]
+    binding_cookie: str | None
+
+
+@dataclass
+class FlowService:
+    settings: Settings
+    store: Store
+    cipher: Cipher
+    events: EventPublisher
+    outbound: OutboundClient
+    registry: Registry
+    revoker: Revoker
+    clock: Callable[[], float] = time.time
+
+    @classmethod
+    def from_settings(cls, settings: Settings, outbound: OutboundClient | None = None) -> FlowService:
+        outbound = outbound or OutboundClient(allow_local_http=settings.allow_local_http)
+        cipher = Cipher(settings.kms_key_id)
+        return cls(
+            settings=settings,
+            store=Store(settings.table_name),
+            cipher=cipher,
+            events=EventPublisher(settings.event_bus_name),
+            outbound=outbound,
+            registry=get_registry(),
+            revoker=Revoker(cipher=cipher, outbound=outbound, allow_local_http=settings.allow_local_http),
+        )
+
+    def _now(self) -> float:
+        return float(self.clock())
+
+    # Start ---------------------------------------------------------------------------
+
+    def start(self, principal: Principal, provider_id: str | None, return_to: str | None,
+              api_base_url: str) -> StartResult:
+        require_admin(principal)
+        if not provider_id:
+            raise InvalidRequest("Name the provider: /oauth/start?provider=<id>.")
+        provider = self.registry.get(provider_id)
+        if not provider.is_oauth or provider.oauth is None:
+            raise InvalidRequest("This provider does not use OAuth: its credentials are all it needs.")
+        path = check_return_to(return_to)
+        connection = self.store.get_connection(principal.org_id, provider.id)
+        if connection is None or not connection.client_id:
+            raise IntegrationNotConfigured()
+        endpoints = oauth.resolve_endpoints(provider, connection.config,
+                                            allow_local_http=self.settings.allow_local_http)
+        state = secrets.token_urlsafe(32)
+        verifier = oauth.new_code_verifier() if provider.oauth.pkce else None
+        binding = secrets.token_urlsafe(32) if self.settings.browser_binding else None
+        callback_uri = redirect_uri(api_base_url, provider.id)
+        self.store.put_state(
+            OAuthState(
+                state_hash=state_hash(state),
+                org_id=principal.org_id,
+                user_id=principal.user_id,
+                provider=provider.id,
+                redirect_uri=callback_uri,
+                token_url=endpoints.token_url,
+                credentials_id=connection.credentials_id,
+                return_to=path,
+                expires_at=int(self._now()) + STATE_TTL_SECONDS,
+                code_verifier=verifier,
+                issuer=endpoints.issuer,
+                binding_hash=state_hash(binding) if binding else None,
+            )
+        )
+        url = oauth.build_authorize_url(
+            provider,
+            authorize_url=endpoints.authorize_url,
+            client_id=connection.client_id,
+            redirect_uri=callback_uri,
+            state=state,
+            code_verifier=verifier,
+            scopes=oauth.requested_scopes(provider, connection.config),
+        )
+        return StartResult(authorize_url=url, cookie=self._binding_cookie(binding, callback_uri))
+
+    def _binding_cookie(self, value: str | None, callback_uri: str) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(callback_uri)
+        secure = "; Secure" if parts.scheme == "https" else ""
+        return (f"{BINDING_COOKIE}={value}; Path={parts.path}; Max-Age={STATE_TTL_SECONDS}; "
+                f"HttpOnly; SameSite=Lax{secure}")
+
+    # Callback ------------------------------------------------------------------------
+
+    def callback(self, provider_id: str, params: CallbackParams) -> str:
+        """Finish the flow; returns where to send the browser (always on the frontend origin)."""
+        provider = self.registry.get(provider_id)
+        if not provider.is_oauth or not params.state or not _STATE_SHAPE.match(params.state):
+            raise InvalidState()
+        state = self.store.consume_state(state_hash(params.state), provider.id, int(self._now()))
+        outcome = self._finish(provider, state, params)
+        return self._frontend_location(state, provider.id, outcome)
+
+    def _finish(self, provider: Provider, state: OAuthState, params: CallbackParams) -> str | None:
+        """Run the checks and the exchange; returns an error code, or None on success."""
+        if state.binding_hash and (
+            not params.binding_cookie or state_hash(params.binding_cookie) != state.binding_hash
+        ):
+            return "browser_binding_failed"
+        if params.error is not None:
+            reason = oauth.reason_code(params.error, default="authorization_failed")
+            self._record_failure(state, reason)
+            return reason
+        if state.issuer and params.iss is not None and params.iss != state.issuer:
+            return "issuer_mismatch"
+        if not params.code:
+            return "invalid_callback"
+        connection = self.store.get_connection(state.org_id, state.provider)
+        if connection is None or connection.credentials_id != state.credentials_id:
+            return "credentials_changed"
+        try:
+            self._exchange_and_store(provider, state, params, connection)
+        except ProviderError as exc:
+            self._record_failure(state, exc.reason)
+            return exc.reason
+        except OutboundError as exc:
+            self._record_failure(state, exc.code)
+            return exc.code
+        except ConcurrentUpdate:
+            return "credentials_changed"
+        except StorageFailed:
+            self._record_failure(state, StorageFailed.code)
+            return StorageFailed.code
+        return None
+
+    def _exchange_and_store(self, provider: Provider, state: OAuthState, params: CallbackParams,
+                            connection: Connection) -> None:
+        context = encryption_context(state.org_id, state.provider)
+        assert connection.secrets is not None
+        key = self.cipher.data_key_of(connection.secrets, context)
+        client_secret = self.cipher.open(connection.secrets, context, SECRETS_ATTRIBUTE, key=key)
+        request = oauth.build_token_request(
+            provider,
+            url=state.token_url,
+            client_id=connection.client_id or "",
+            client_secret=client_secret.get("client_secret", ""),
+            client_auth=oauth.client_auth_method(provider, connection.config),
+            params=oauth.code_exchange_params(
+                provider, code=params.code or "", redirect_uri=state.redirect_uri,
+                code_verifier=state.code_verifier,
+            ),
+        )
+        tokens = oauth.send_token_request(
+            self.outbound, provider, request, allowed_suffixes=oauth.allowed_suffixes(provider),
+            now=self._now(), callback_params=params.extra,
+        )
+        now = int(self._now())
+        updated = replace(
+            connection,
+            status="active",
+            status_reason=None,
+            status_message=None,
+            tokens=self.cipher.seal(key, context, TOKENS_ATTRIBUTE, tokens.sealed_value()),
+            token_version=connection.token_version + 1,
+            token_expires_at=tokens.expires_at,
+            has_refresh_token=tokens.refresh_token is not None,
+            scopes=tokens.scope,
+            metadata=tokens.metadata,
+            last_refreshed_at=now,
+            updated_at=now_iso(now),
+        )
+        try:
+            self.store.replace_connection(updated, expected_token_version=connection.token_version,
+                                          expected_credentials_id=state.credentials_id)
+        except ConcurrentUpdate:
+            # The credentials changed while the user was at the provider: these tokens
+            # belong to an app the org no longer uses. Drop them, revoking where possible.
+            self.revoker.revoke(provider, connection.config, connection.client_id or "",
+                                client_secret.get("client_secret", ""), tokens.sealed_value())
+            raise
+        except Exception as exc:
+            # Retries (boto3 standard mode) are spent. The code is used up, so the user must
+            # reconnect; the saved client id and secret are untouched.
+            logger.error("token write failed", extra={"provider": provider.id, "error_type": type(exc).__name__})
+            raise StorageFailed() from None
+        if connection.status != "active":
+            self.events.publish("active", org_id=state.org_id, provider=state.provider, status="active")
+
+    def _record_failure(self, state: OAuthState, reason: str) -> None:
+        """``status = error`` with the reason, unless the connection is active (it keeps working)."""
+        try:
+            changed = self.store.set_status(
+                state.org_id, state.provider, "error", reason=reason, message=None,
+                expected_credentials_id=state.credentials_id, unless_active=True,
+            )
+        except Exception as exc:
+            logger.error("status write failed", extra={"provider": state.provider,
+                                                      "error_type": type(exc).__name__})
+            return
+        if changed:
+            self.events.publish("error", org_id=state.org_id, provider=state.provider, status="error",
+                                reason=reason)
+
+    def _frontend_location(self, state: OAuthState, provider_id: str, error: str | None) -> str:
+        query = {"integration": provider_id, "status": "error" if error else "active"}
+        if error:
+            query["error"] = error
+        joiner = "&" if "?" in state.return_to else "?"
+        return self.settings.frontend_origin + state.return_to + joiner + urlencode(query)

@@ -1,0 +1,190 @@
+"""HTTP API (payload 2.0) events in, responses out, and the one place errors become JSON.
+
+Handlers stay a dozen lines: they parse with ``Request``, call the layer, and
+return ``json_response`` or ``redirect``. ``api_handler`` maps every
+``ByocError`` to ``{"error": {"code", "message"}}`` with its status, and anything
+unexpected to a 500 whose log line names the exception type only.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+from typing import Any
+from urllib.parse import parse_qs
+
+from byoc.errors import ByocError, InvalidRequest, PayloadTooLarge
+from byoc.observability import logger
+
+JSON_HEADERS = {
+    "Content-Type": "application/json",
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+}
+REDIRECT_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    method: str
+    path: str
+    headers: dict[str, str]
+    raw_query: str
+    path_params: dict[str, str]
+    cookies: dict[str, str]
+    body: bytes
+    request_id: str
+    domain: str
+    stage: str
+    claims: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_event(cls, event: dict[str, Any]) -> Request:
+        context = event.get("requestContext") or {}
+        http = context.get("http") or {}
+        jwt = ((context.get("authorizer") or {}).get("jwt") or {}).get("claims") or {}
+        body = event.get("body") or ""
+        if event.get("isBase64Encoded"):
+            try:
+                raw = base64.b64decode(body, validate=True)
+            except ValueError:
+                raise InvalidRequest("The request body is not valid base64.") from None
+        else:
+            raw = body.encode("utf-8", errors="surrogatepass") if isinstance(body, str) else b""
+        return cls(
+            method=str(http.get("method", "GET")).upper(),
+            path=str(http.get("path") or event.get("rawPath") or "/"),
+            headers={str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()},
+            raw_query=str(event.get("rawQueryString") or ""),
+            path_params={str(k): str(v) for k, v in (event.get("pathParameters") or {}).items()},
+            cookies=_parse_cookies(event.get("cookies") or []),
+            body=raw,
+            request_id=str(context.get("requestId", "")),
+            domain=str(context.get("domainName", "")),
+            stage=str(context.get("stage", "$default")),
+            claims=dict(jwt),
+        )
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+    def query(self) -> dict[str, list[str]]:
+        """Query parameters from ``rawQueryString``: repeated names keep every value.
+
+        (``queryStringParameters`` joins repeats with commas, which would hide them.)
+        """
+        try:
+            return parse_qs(self.raw_query, keep_blank_values=True, strict_parsing=False,
+                            max_num_fields=32)
+        except ValueError:
+            raise InvalidRequest("Too many query parameters.") from None
+
+    def single(self, name: str, query: dict[str, list[str]] | None = None) -> str | None:
+        """One query value; a repeated parameter is an error, never "take the first"."""
+        values = (self.query() if query is None else query).get(name)
+        if not values:
+            return None
+        if len(values) > 1:
+            raise InvalidRequest(f"The query parameter {name} appears more than once.")
+        return values[0]
+
+    def json_body(self, max_bytes: int) -> Any:
+        if len(self.body) > max_bytes:
+            raise PayloadTooLarge(f"The request body is larger than {max_bytes} bytes.")
+        content_type = (self.header("content-type") or "application/json").split(";")[0].strip().lower()
+        if content_type != "application/json":
+            raise InvalidRequest("Send the body as application/json.")
+        try:
+            return json.loads(self.body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise InvalidRequest("The request body is not valid JSON.") from None
+
+    def wants_json(self) -> bool:
+        return "application/json" in (self.header("accept") or "")
+
+    def api_base_url(self, public_api_url: str) -> str:
+        """The API's public base URL: the configured one, else the request's domain (+ stage)."""
+        if public_api_url:
+            return public_api_url
+        stage = "" if self.stage in ("", "$default") else f"/{self.stage}"
+        return f"https://{self.domain}{stage}"
+
+
+def _parse_cookies(cookies: list[str]) -> dict[str, str]:
+    jar: dict[str, str] = {}
+    for entry in cookies:
+        for part in str(entry).split(";"):
+            name, sep, value = part.strip().partition("=")
+            if sep and name and name not in jar:
+                jar[name] = value
+    return jar
+
+
+def json_response(status: int, body: Any, *, cookies: list[str] | None = None) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "statusCode": status,
+        "headers": dict(JSON_HEADERS),
+        "body": json.dumps(body, separators=(",", ":")),
+    }
+    if cookies:
+        response["cookies"] = cookies
+    return response
+
+
+def empty_response(status: int = 204) -> dict[str, Any]:
+    return {"statusCode": status, "headers": {"Cache-Control": "no-store"}, "body": ""}
+
+
+def redirect(location: str, *, cookies: list[str] | None = None) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "statusCode": 302,
+        "headers": {**REDIRECT_HEADERS, "Location": location},
+        "body": "",
+    }
+    if cookies:
+        response["cookies"] = cookies
+    return response
+
+
+def error_response(error: ByocError) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": error.code, "message": error.message}
+    if error.details:
+        body["details"] = error.details
+    return json_response(error.status, {"error": body})
+
+
+def api_handler(handler: Callable[[Request], dict[str, Any]]) -> Handler:
+    """Wrap a handler taking a ``Request``: logging context, error mapping, one access line."""
+
+    @wraps(handler)
+    def wrapper(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        started = time.perf_counter()
+        request_id = str((event.get("requestContext") or {}).get("requestId", ""))
+        logger.set_correlation_id(request_id or None)
+        try:
+            response = handler(Request.from_event(event))
+        except ByocError as error:
+            response = error_response(error)
+            if error.status >= 500:
+                logger.error("request failed", extra={"error_code": error.code})
+        except Exception as exc:  # the last line of defence: never echo the exception
+            logger.error("unhandled error", extra={"error_type": type(exc).__name__})
+            response = error_response(ByocError())
+        logger.info(
+            "request",
+            extra={
+                "method": str(((event.get("requestContext") or {}).get("http") or {}).get("method", "")),
+                "route": str(event.get("routeKey", "")),
+                "status_code": response["statusCode"],
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            },
+        )
+        return response
+
+    return wrapper

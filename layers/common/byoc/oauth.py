@@ -1,0 +1,403 @@
+"""The OAuth 2.0 authorization-code flow, as pure protocol code plus a thin transport step.
+
+Building an authorize URL, a PKCE pair or a token request, and reading a token
+response, are pure functions of the registry entry and the org's values: tests
+assert their exact output. Network calls go through ``byoc.outbound`` (the only
+module that opens connections), with the client passed in.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, quote, quote_plus, urlencode
+
+from byoc.errors import ProviderError
+from byoc.outbound import DISCOVERY_MAX_BYTES, TOKEN_RESPONSE_MAX_BYTES, OutboundClient, check_url
+from byoc.registry import OAuthSpec, Provider, render_template, template_fields
+
+# OAuth error codes we pass on as a connection's status_reason (RFC 6749 §4.1.2.1, §5.2;
+# RFC 6750; OpenID Connect Core §3.1.2.6). Anything else becomes "provider_error".
+_KNOWN_ERROR = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
+
+ERROR_REASONS = frozenset(
+    {
+        "access_denied",
+        "invalid_client",
+        "invalid_grant",
+        "invalid_request",
+        "invalid_scope",
+        "unauthorized_client",
+        "unsupported_grant_type",
+        "unsupported_response_type",
+        "server_error",
+        "temporarily_unavailable",
+        "interaction_required",
+        "login_required",
+        "consent_required",
+        "account_selection_required",
+        "invalid_request_uri",
+        "invalid_request_object",
+        "request_not_supported",
+        "registration_not_supported",
+    }
+)
+
+
+def reason_code(raw: object, default: str = "provider_error") -> str:
+    """A stable reason for a provider's error value: known OAuth codes pass, others do not."""
+    if isinstance(raw, str) and _KNOWN_ERROR.match(raw) and raw in ERROR_REASONS:
+        return raw
+    return default
+
+
+# PKCE (RFC 7636) ---------------------------------------------------------------------
+
+
+def new_code_verifier() -> str:
+    """64 characters from 48 random bytes (RFC 7636 §4.1: 43 to 128 unreserved characters)."""
+    return secrets.token_urlsafe(48)
+
+
+def code_challenge(verifier: str) -> str:
+    """S256: BASE64URL(SHA256(ASCII(verifier))) without padding. Never ``plain``."""
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+# Endpoints ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoints:
+    authorize_url: str
+    token_url: str
+    refresh_url: str
+    revocation_url: str | None
+    issuer: str | None
+
+
+def _render_optional(template: str | None, values: dict[str, str]) -> str | None:
+    if not template or not template_fields(template) <= values.keys():
+        return None
+    return render_template(template, values)
+
+
+def resolve_endpoints(provider: Provider, config: dict[str, str], *, allow_local_http: bool) -> Endpoints:
+    """Fill the entry's URL templates with the org's values and check every URL.
+
+    Hosts stay under the provider's allowed suffixes (templated subdomains, shops,
+    regions), or, for providers whose host the org picks freely, pass the generic
+    rules (https, no user info, no IP literals). Raises UnsafeUrl.
+    """
+    spec = _spec(provider)
+    authorize_url = _checked(spec, render_template(spec.authorize_url, config), allow_local_http)
+    token_url = _checked(spec, render_template(spec.token_url, config), allow_local_http)
+    refresh_url = _checked(spec, _render_optional(spec.refresh_url, config) or token_url, allow_local_http)
+    revocation = _render_optional(spec.revocation_url, config)
+    revocation_url = _checked(spec, revocation, allow_local_http) if revocation else None
+    issuer = spec.issuer or (config.get("issuer") if spec.discovery else None)
+    return Endpoints(authorize_url, token_url, refresh_url, revocation_url, issuer)
+
+
+def _checked(spec: OAuthSpec, url: str, allow_local_http: bool) -> str:
+    if spec.host_rule == "public":
+        return check_url(url, allow_local_http=allow_local_http)
+    return check_url(url, allowed_suffixes=spec.allowed_host_suffixes)
+
+
+def _spec(provider: Provider) -> OAuthSpec:
+    if provider.oauth is None:
+        raise ValueError(f"{provider.id} is not an OAuth provider")
+    return provider.oauth
+
+
+def client_auth_method(provider: Provider, config: dict[str, str]) -> str:
+    spec = _spec(provider)
+    if spec.client_auth_field and config.get(spec.client_auth_field):
+        return config[spec.client_auth_field]
+    return spec.client_auth
+
+
+def requested_scopes(provider: Provider, config: dict[str, str]) -> list[str]:
+    spec = _spec(provider)
+    scopes = list(spec.scopes)
+    if spec.scopes_field:
+        scopes += [s for s in config.get(spec.scopes_field, "").split() if s not in scopes]
+    return scopes
+
+
+# Authorize ---------------------------------------------------------------------------
+
+
+def build_authorize_url(
+    provider: Provider,
+    *,
+    authorize_url: str,
+    client_id: str,
+    redirect_uri: str,
+    state: str,
+    code_verifier: str | None,
+    scopes: list[str],
+) -> str:
+    spec = _spec(provider)
+    params: dict[str, str] = {
+        "response_type": "code",
+        "client_id": client_id,
+        "redirect_uri": redirect_uri,
+        "state": state,
+    }
+    if scopes:
+        params["scope"] = spec.scope_separator.join(scopes)
+    if code_verifier is not None:
+        params["code_challenge"] = code_challenge(code_verifier)
+        params["code_challenge_method"] = "S256"
+    params.update(spec.authorize_params)
+    joiner = "&" if "?" in authorize_url else "?"
+    return authorize_url + joiner + urlencode(params, quote_via=quote)
+
+
+# Token requests ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRequest:
+    url: str
+    headers: dict[str, str]
+    form: dict[str, str] | None = None
+    json: dict[str, str] | None = None
+
+
+def _basic(client_id: str, client_secret: str) -> str:
+    # RFC 6749 §2.3.1: both parts form-urlencoded before base64.
+    pair = f"{quote_plus(client_id)}:{quote_plus(client_secret)}".encode()
+    return "Basic " + base64.b64encode(pair).decode("ascii")
+
+
+def build_token_request(
+    provider: Provider,
+    *,
+    url: str,
+    client_id: str,
+    client_secret: str,
+    client_auth: str,
+    params: dict[str, str],
+) -> TokenRequest:
+    """A token-endpoint request with the provider's client auth and body format."""
+    spec = _spec(provider)
+    headers = {"Accept": "application/json", **spec.token_headers}
+    body = dict(params)
+    if client_auth == "client_secret_basic":
+        headers["Authorization"] = _basic(client_id, client_secret)
+    else:
+        body["client_id"] = client_id
+        body["client_secret"] = client_secret
+    if spec.body_format == "json":
+        return TokenRequest(url=url, headers=headers, json=body)
+    return TokenRequest(url=url, headers=headers, form=body)
+
+
+def code_exchange_params(provider: Provider, *, code: str, redirect_uri: str,
+                         code_verifier: str | None) -> dict[str, str]:
+    params = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
+    if code_verifier is not None:
+        params["code_verifier"] = code_verifier
+    params.update(_spec(provider).token_params)
+    return params
+
+
+def refresh_params(provider: Provider, *, refresh_token: str) -> dict[str, str]:
+    spec = _spec(provider)
+    params = {"grant_type": "refresh_token", "refresh_token": refresh_token}
+    params.update(spec.refresh_params)
+    return params
+
+
+# Token responses ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TokenSet:
+    access_token: str
+    token_type: str = "Bearer"
+    refresh_token: str | None = None
+    expires_at: int | None = None
+    scope: str | None = None
+    id_token: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    def __repr__(self) -> str:  # never print tokens
+        return f"TokenSet(token_type={self.token_type!r}, expires_at={self.expires_at})"
+
+    def sealed_value(self) -> dict[str, Any]:
+        value: dict[str, Any] = {"access_token": self.access_token, "token_type": self.token_type}
+        for name in ("refresh_token", "id_token"):
+            if getattr(self, name):
+                value[name] = getattr(self, name)
+        return value
+
+
+def _decode_body(headers: Any, body: bytes) -> dict[str, Any]:
+    content_type = str(headers.get("content-type", "")).lower()
+    text = body.decode("utf-8", errors="replace")
+    if "application/x-www-form-urlencoded" in content_type or "text/plain" in content_type:
+        return dict(parse_qsl(text, keep_blank_values=True))
+    try:
+        value = json.loads(text)
+    except ValueError:
+        # Some providers (GitHub without Accept) answer form-encoded with another type.
+        pairs = parse_qsl(text, keep_blank_values=True)
+        if pairs:
+            return dict(pairs)
+        raise ProviderError("invalid_token_response") from None
+    if not isinstance(value, dict):
+        raise ProviderError("invalid_token_response")
+    return value
+
+
+def _dig(value: Any, path: str) -> Any:
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def parse_token_response(provider: Provider, status_code: int, headers: Any, body: bytes,
+                         *, now: float | None = None, callback_params: dict[str, str] | None = None
+                         ) -> TokenSet:
+    """Read a token response, or raise ProviderError with a stable reason."""
+    spec = _spec(provider)
+    if status_code >= 500 or status_code == 429:
+        raise ProviderError("provider_unavailable", transient=True)
+    data = _decode_body(headers, body)
+    if status_code >= 400 or "error" in data:
+        raise ProviderError(reason_code(data.get("error")))
+    if spec.ok_field and data.get(spec.ok_field) is not True:
+        raise ProviderError(reason_code(data.get("error")))
+    holder = data
+    if not data.get("access_token") and spec.token_path:
+        nested = _dig(data, spec.token_path)
+        holder = nested if isinstance(nested, dict) else {}
+    access_token = holder.get("access_token")
+    if not isinstance(access_token, str) or not access_token:
+        raise ProviderError("invalid_token_response")
+    return TokenSet(
+        access_token=access_token,
+        token_type=str(holder.get("token_type") or "Bearer"),
+        refresh_token=_str_or_none(holder.get("refresh_token")),
+        expires_at=_expires_at(holder.get("expires_in"), spec.expires_in_unit_seconds, now),
+        scope=_str_or_none(holder.get("scope")),
+        id_token=_str_or_none(data.get("id_token")),
+        metadata=_metadata(spec, data, callback_params or {}),
+    )
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _expires_at(expires_in: Any, unit: int, now: float | None) -> int | None:
+    try:
+        seconds = int(expires_in) * unit
+    except (TypeError, ValueError):
+        return None
+    if seconds <= 0:
+        return None
+    return int(time.time() if now is None else now) + seconds
+
+
+def _metadata(spec: OAuthSpec, data: dict[str, Any], callback_params: dict[str, str]) -> dict[str, str]:
+    kept: dict[str, str] = {}
+    for path in spec.metadata_from_token:
+        value = _dig(data, path)
+        if isinstance(value, str | int | float) and not isinstance(value, bool):
+            kept[path] = str(value)
+    for name in spec.metadata_from_callback:
+        if callback_params.get(name):
+            kept[name] = callback_params[name]
+    return kept
+
+
+# Transport ---------------------------------------------------------------------------
+
+
+def send_token_request(client: OutboundClient, provider: Provider, request: TokenRequest,
+                       *, allowed_suffixes: tuple[str, ...] | None, now: float | None = None,
+                       callback_params: dict[str, str] | None = None) -> TokenSet:
+    """POST to the token endpoint once (no retry: a code is single use) and read the answer."""
+    response = client.request(
+        "POST",
+        request.url,
+        headers=request.headers,
+        data=request.form,
+        json=request.json,
+        max_bytes=TOKEN_RESPONSE_MAX_BYTES,
+        allowed_suffixes=allowed_suffixes,
+    )
+    return parse_token_response(
+        provider, response.status_code, response.headers, response.body,
+        now=now, callback_params=callback_params,
+    )
+
+
+def allowed_suffixes(provider: Provider) -> tuple[str, ...] | None:
+    spec = _spec(provider)
+    return None if spec.host_rule == "public" else spec.allowed_host_suffixes
+
+
+@dataclass(frozen=True, slots=True)
+class Discovery:
+    issuer: str
+    authorization_endpoint: str
+    token_endpoint: str
+    revocation_endpoint: str | None
+    auth_methods: tuple[str, ...]
+    iss_parameter_supported: bool
+
+
+def discover(client: OutboundClient, issuer: str, *, allow_local_http: bool) -> Discovery:
+    """OpenID Connect discovery (§4): the issuer must match exactly and every endpoint pass the checks.
+
+    Raises ``DiscoveryFailed`` with a field-level reason.
+    """
+    check_url(issuer, allow_local_http=allow_local_http)
+    url = issuer.rstrip("/") + "/.well-known/openid-configuration"
+    response = client.request("GET", url, headers={"Accept": "application/json"},
+                              max_bytes=DISCOVERY_MAX_BYTES)
+    if response.status_code != 200:
+        raise DiscoveryFailed("the issuer's discovery document could not be read")
+    try:
+        document = json.loads(response.body)
+    except ValueError:
+        raise DiscoveryFailed("the issuer's discovery document is not JSON") from None
+    if not isinstance(document, dict) or document.get("issuer") != issuer:
+        raise DiscoveryFailed("the discovery document names a different issuer")
+    endpoints = {}
+    for name in ("authorization_endpoint", "token_endpoint"):
+        value = document.get(name)
+        if not isinstance(value, str):
+            raise DiscoveryFailed(f"the discovery document has no {name}")
+        endpoints[name] = check_url(value, allow_local_http=allow_local_http)
+    revocation = document.get("revocation_endpoint")
+    methods = document.get("token_endpoint_auth_methods_supported") or ["client_secret_basic"]
+    return Discovery(
+        issuer=issuer,
+        authorization_endpoint=endpoints["authorization_endpoint"],
+        token_endpoint=endpoints["token_endpoint"],
+        revocation_endpoint=(
+            check_url(revocation, allow_local_http=allow_local_http) if isinstance(revocation, str) else None
+        ),
+        auth_methods=tuple(m for m in methods if isinstance(m, str)),
+        iss_parameter_supported=document.get("authorization_response_iss_parameter_supported") is True,
+    )
+
+
+class DiscoveryFailed(Exception):
+    """Discovery did not give a usable configuration; the message names what, never a secret."""

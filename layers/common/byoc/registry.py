@@ -1,0 +1,230 @@
+"""The provider registry: what each provider needs, as data.
+
+Entries live in ``providers.json`` beside this module (the format is described
+in docs/adding-a-provider.md). Adding a provider is a data change: URLs,
+parameters, client-auth method and token-response quirks are fields of an entry,
+never ``if provider == ...`` branches.
+
+Nothing here is a credential: client ids and secrets belong to each
+organization's own connection record.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from byoc.errors import UnknownProvider
+
+AUTH_TYPES = ("oauth2", "api_key", "basic")
+FIELD_TYPES = ("text", "password", "url", "select")
+CLIENT_AUTH_METHODS = ("client_secret_basic", "client_secret_post")
+# How the org's hosts are checked before we send a secret to them:
+#   "suffix": templated hosts must stay under the entry's allowed_host_suffixes;
+#   "public": the org chooses the host freely (self-managed, generic), so only the
+#             generic rules apply (https, public addresses only).
+HOST_RULES = ("suffix", "public")
+
+_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One input a customer admin fills in for a provider."""
+
+    name: str
+    label: str
+    type: str = "text"
+    required: bool = True
+    secret: bool = False
+    pattern: str | None = None
+    min_length: int = 1
+    max_length: int = 512
+    help: str | None = None
+    example: str | None = None
+    default: str | None = None
+    options: tuple[str, ...] | None = None
+
+    def public(self) -> dict[str, Any]:
+        """The field as a frontend sees it (GET /integrations)."""
+        view: dict[str, Any] = {
+            "name": self.name,
+            "label": self.label,
+            "type": self.type,
+            "required": self.required,
+            "secret": self.secret,
+        }
+        for key in ("pattern", "help", "example", "default"):
+            value = getattr(self, key)
+            if value is not None:
+                view[key] = value
+        if self.options is not None:
+            view["options"] = list(self.options)
+        view["max_length"] = self.max_length
+        return view
+
+
+@dataclass(frozen=True, slots=True)
+class OAuthSpec:
+    """How to run the authorization-code flow with a provider.
+
+    URL templates may hold ``{field}`` placeholders filled from the org's
+    non-secret fields (a subdomain, a shop, a region, an issuer).
+    """
+
+    authorize_url: str
+    token_url: str
+    refresh_url: str | None = None
+    revocation_url: str | None = None
+    scopes: tuple[str, ...] = ()
+    scope_separator: str = " "
+    pkce: bool = True
+    client_auth: str = "client_secret_post"
+    body_format: str = "form"
+    authorize_params: dict[str, str] = field(default_factory=dict)
+    token_params: dict[str, str] = field(default_factory=dict)
+    refresh_params: dict[str, str] = field(default_factory=dict)
+    token_headers: dict[str, str] = field(default_factory=dict)
+    # Dotted path to the object holding access_token & co when the top level has none
+    # (Slack with only user scopes: "authed_user").
+    token_path: str | None = None
+    # A JSON boolean the provider sets false on failure with HTTP 200 (Slack: "ok").
+    ok_field: str | None = None
+    # Multiplier turning expires_in into seconds (1 for seconds).
+    expires_in_unit_seconds: int = 1
+    # Keys copied from the token response / the callback query into metadata.
+    metadata_from_token: tuple[str, ...] = ()
+    metadata_from_callback: tuple[str, ...] = ()
+    host_rule: str = "suffix"
+    allowed_host_suffixes: tuple[str, ...] = ()
+    # OpenID Connect discovery from the org's issuer (generic_oidc).
+    discovery: bool = False
+    # The issuer the provider sends as ``iss`` on the callback (RFC 9207), when known.
+    issuer: str | None = None
+    # Name of a callback parameter naming the host to use for the token URL
+    # (Zoho's accounts-server); the value is checked against allowed_host_suffixes.
+    token_host_from_callback: str | None = None
+    # A field whose value chooses the client-auth method (generic providers).
+    client_auth_field: str | None = None
+    # A field holding extra space-separated scopes the org adds to ``scopes``.
+    scopes_field: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Provider:
+    id: str
+    name: str
+    auth_type: str
+    fields: tuple[Field, ...]
+    oauth: OAuthSpec | None = None
+    docs_url: str | None = None
+    notes: tuple[str, ...] = ()
+    category: str | None = None
+
+    @property
+    def is_oauth(self) -> bool:
+        return self.oauth is not None
+
+    def field(self, name: str) -> Field | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+    @property
+    def secret_fields(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.secret)
+
+    def public(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "auth_type": self.auth_type,
+            "fields": [f.public() for f in self.fields],
+        }
+
+
+# Every OAuth provider asks for these two; entries list only their extra fields.
+CLIENT_ID = Field(
+    name="client_id",
+    label="Client ID",
+    help="From your OAuth app's settings at the provider.",
+    max_length=512,
+)
+CLIENT_SECRET = Field(
+    name="client_secret",
+    label="Client Secret",
+    type="password",
+    secret=True,
+    help="From your OAuth app's settings at the provider. Stored encrypted; never shown again.",
+    max_length=1024,
+)
+
+
+def _field(raw: dict[str, Any]) -> Field:
+    data = dict(raw)
+    if "options" in data and data["options"] is not None:
+        data["options"] = tuple(data["options"])
+    return Field(**data)
+
+
+def _oauth(raw: dict[str, Any]) -> OAuthSpec:
+    data = dict(raw)
+    for key in ("scopes", "metadata_from_token", "metadata_from_callback", "allowed_host_suffixes"):
+        if key in data:
+            data[key] = tuple(data[key])
+    return OAuthSpec(**data)
+
+
+def _provider(raw: dict[str, Any]) -> Provider:
+    data = dict(raw)
+    fields = tuple(_field(f) for f in data.pop("fields", ()))
+    oauth = _oauth(data.pop("oauth")) if data.get("oauth") else None
+    data.pop("oauth", None)
+    if oauth is not None:
+        fields = (CLIENT_ID, CLIENT_SECRET, *fields)
+    return Provider(fields=fields, oauth=oauth, notes=tuple(data.pop("notes", ())), **data)
+
+
+def template_fields(template: str) -> set[str]:
+    """Names of the ``{field}`` placeholders in a URL template."""
+    return set(_PLACEHOLDER.findall(template))
+
+
+def render_template(template: str, values: dict[str, str]) -> str:
+    """Fill ``{field}`` placeholders; a missing value is a KeyError (a registry bug)."""
+    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
+
+
+class Registry:
+    """All providers, by id, in the order of the data file."""
+
+    def __init__(self, providers: list[Provider]):
+        self._providers = {p.id: p for p in providers}
+
+    def get(self, provider_id: str) -> Provider:
+        try:
+            return self._providers[provider_id]
+        except (KeyError, TypeError):
+            raise UnknownProvider() from None
+
+    def __contains__(self, provider_id: object) -> bool:
+        return provider_id in self._providers
+
+    def __iter__(self):
+        return iter(self._providers.values())
+
+    def __len__(self) -> int:
+        return len(self._providers)
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Registry:
+        return cls([_provider(p) for p in data["providers"]])
+
+
+@cache
+def get_registry() -> Registry:
+    """The registry, parsed on first use (JSON parsing is cheap; still kept off import)."""
+    text = resources.files("byoc").joinpath("providers.json").read_text(encoding="utf-8")
+    return Registry.from_data(json.loads(text))

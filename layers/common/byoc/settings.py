@@ -1,0 +1,98 @@
+"""Deployment settings, read from the environment once, on first use.
+
+Settings a deployment must provide (table, key, frontend URL) have no default:
+a missing one raises ``ConfigurationError`` at the first request instead of
+quietly using a made-up name. Nothing here is a provider credential: those live
+only in each organization's encrypted connection record.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+
+from byoc.errors import ConfigurationError
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
+
+
+def _flag(env: dict[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigurationError(f"{name} must be true or false")
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a whole number") from None
+
+
+def _required(env: dict[str, str], name: str) -> str:
+    value = env.get(name, "").strip()
+    if not value:
+        raise ConfigurationError(f"{name} is not set")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    table_name: str
+    kms_key_id: str
+    frontend_url: str
+    public_api_url: str
+    org_claim: str
+    admin_claim: str
+    browser_binding: bool
+    allow_local_http: bool
+    local_mode: bool
+    event_bus_name: str
+    refresh_margin_seconds: int
+    default_token_lifetime_seconds: int
+    max_body_bytes: int
+
+    @property
+    def frontend_origin(self) -> str:
+        """Scheme and host of the frontend URL, without a trailing slash."""
+        return self.frontend_url.rstrip("/")
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        local_mode = _flag(env, "BYOC_LOCAL", False) or _flag(env, "AWS_SAM_LOCAL", False)
+        frontend_url = _required(env, "FRONTEND_URL")
+        if not frontend_url.startswith(("https://", "http://")):
+            raise ConfigurationError("FRONTEND_URL must be an http(s) URL")
+        return cls(
+            table_name=_required(env, "TABLE_NAME"),
+            kms_key_id=_required(env, "KMS_KEY_ID"),
+            frontend_url=frontend_url,
+            public_api_url=env.get("PUBLIC_API_URL", "").strip().rstrip("/"),
+            org_claim=env.get("ORG_CLAIM", "").strip() or "org_id",
+            admin_claim=env.get("ADMIN_CLAIM", "").strip(),
+            browser_binding=_flag(env, "BROWSER_BINDING", False),
+            allow_local_http=_flag(env, "ALLOW_LOCAL_HTTP", False),
+            local_mode=local_mode,
+            event_bus_name=env.get("EVENT_BUS_NAME", "").strip(),
+            refresh_margin_seconds=_int(env, "REFRESH_MARGIN_SECONDS", 300),
+            default_token_lifetime_seconds=_int(env, "DEFAULT_TOKEN_LIFETIME_SECONDS", 3600),
+            max_body_bytes=_int(env, "MAX_BODY_BYTES", 16 * 1024),
+        )
+
+
+@cache
+def get_settings() -> Settings:
+    """The process's settings, read on first use (never at import time)."""
+    return Settings.from_env()

@@ -1,0 +1,108 @@
+"""Input validation for saving credentials: the body's shape (pydantic), then each field by the registry.
+
+Error messages name fields and rules, never the values given: a pasted secret
+in the wrong box must not come back in a response or a log line.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from byoc.errors import InvalidRequest, UnsafeUrl, ValidationFailed
+from byoc.registry import Field as ProviderField
+from byoc.registry import Provider
+
+MAX_FIELDS = 32
+
+
+class SaveCredentialsBody(BaseModel):
+    """``POST /integrations``: which provider, and the values of its fields."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    provider: str = Field(min_length=1, max_length=64, pattern=r"^[a-z0-9_-]+$", examples=["zendesk"])
+    credentials: dict[str, str] = Field(
+        max_length=MAX_FIELDS,
+        examples=[{"client_id": "abc123", "client_secret": "s3cr3t", "subdomain": "acme"}],
+    )
+
+
+def parse_save_body(raw: Any) -> SaveCredentialsBody:
+    try:
+        return SaveCredentialsBody.model_validate(raw)
+    except ValidationError as exc:
+        places = sorted({".".join(str(p) for p in error["loc"]) or "body" for error in exc.errors()})
+        raise InvalidRequest(
+            "The body must be {\"provider\": string, \"credentials\": {name: string}} "
+            f"with no other fields; check: {', '.join(places)}."
+        ) from None
+
+
+def _bad_characters(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates from JSON escapes
+        return True
+    return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in value)
+
+
+def _check_field(spec: ProviderField, value: str) -> str | None:
+    """The reason a value fails its field's rules, or None."""
+    if _bad_characters(value):
+        return "contains control or invalid characters"
+    if len(value) < spec.min_length:
+        return "is required" if not value else f"must be at least {spec.min_length} characters"
+    if len(value) > spec.max_length:
+        return f"must be at most {spec.max_length} characters"
+    if spec.options is not None and value not in spec.options:
+        return "must be one of: " + ", ".join(spec.options)
+    if spec.pattern and not re.fullmatch(spec.pattern, value):
+        return "has an invalid format" + (f" (example: {spec.example})" if spec.example else "")
+    if spec.type == "url":
+        from byoc.outbound import check_url  # only URL fields need the outbound rules
+
+        try:
+            check_url(value, allow_local_http=_allow_local_http())
+        except UnsafeUrl:
+            return "must be a public https URL"
+    return None
+
+
+def _allow_local_http() -> bool:
+    from byoc.settings import get_settings
+
+    return get_settings().allow_local_http
+
+
+def validate_credentials(provider: Provider, values: dict[str, str]) -> dict[str, str]:
+    """Check every value against the provider's fields; return the cleaned values.
+
+    Unknown fields are refused; surrounding white space is trimmed (pasting adds it);
+    an optional field left empty is dropped; a select's default fills a missing value.
+    """
+    problems: dict[str, str] = {}
+    known = {f.name: f for f in provider.fields}
+    for name in values:
+        if name not in known:
+            problems[name[:64]] = "is not a field of this provider"
+    cleaned: dict[str, str] = {}
+    for spec in provider.fields:
+        value = values.get(spec.name, "").strip()
+        if not value:
+            if spec.default is not None:
+                cleaned[spec.name] = spec.default
+            elif spec.required:
+                problems[spec.name] = "is required"
+            continue
+        reason = _check_field(spec, value)
+        if reason:
+            problems[spec.name] = reason
+        else:
+            cleaned[spec.name] = value
+    if problems:
+        raise ValidationFailed(problems)
+    return cleaned

@@ -1,0 +1,84 @@
+"""Shared fixtures: moto-backed DynamoDB and KMS, settings from the environment, and caches reset."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from byoc import aws as byoc_aws
+from byoc import crypto, registry, services, settings
+from tests.helpers import FakeLambdaContext
+
+FRONTEND = "https://app.example.com"
+TABLE = "byoc-test"
+
+
+@dataclass
+class AwsEnv:
+    table_name: str
+    key_id: str
+    dynamodb: Any
+    kms: Any
+    events: Any
+    bus_name: str
+
+
+def reset_caches() -> None:
+    settings.get_settings.cache_clear()
+    byoc_aws.client.cache_clear()
+    services.outbound.cache_clear()
+    registry.get_registry.cache_clear()
+    crypto.DATA_KEY_CACHE.clear()
+
+
+@pytest.fixture
+def lambda_context() -> FakeLambdaContext:
+    return FakeLambdaContext()
+
+
+@pytest.fixture
+def base_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SECURITY_TOKEN": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "FRONTEND_URL": FRONTEND,
+        "PUBLIC_API_URL": "",
+        "ORG_CLAIM": "org_id",
+        "ADMIN_CLAIM": "",
+        "BROWSER_BINDING": "false",
+        "ALLOW_LOCAL_HTTP": "false",
+        "POWERTOOLS_SERVICE_NAME": "byoc",
+        "POWERTOOLS_METRICS_NAMESPACE": "Byoc",
+    }.items():
+        monkeypatch.setenv(name, value)
+    for name in ("AWS_ENDPOINT_URL", "BYOC_LOCAL", "AWS_SAM_LOCAL", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    reset_caches()
+
+
+@pytest.fixture
+def aws_env(base_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsEnv]:
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
+        kms = boto3.client("kms", region_name="us-east-1")
+        events = boto3.client("events", region_name="us-east-1")
+        from devserver.resources import create_resources
+        from devserver.template import load_template
+        from tests.helpers import ROOT
+
+        table_name, key_id = create_resources(load_template(ROOT / "template.yaml"), dynamodb, kms, TABLE)
+        bus = events.create_event_bus(Name="byoc-test-bus")["EventBusArn"].split("/")[-1]
+        monkeypatch.setenv("TABLE_NAME", table_name)
+        monkeypatch.setenv("KMS_KEY_ID", key_id)
+        monkeypatch.setenv("EVENT_BUS_NAME", bus)
+        reset_caches()
+        yield AwsEnv(table_name, key_id, dynamodb, kms, events, bus)
+        reset_caches()
