@@ -1,0 +1,114 @@
+"""Handler-level fixtures: call the real lambda_handlers with HTTP API events, providers mocked by httpx."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import httpx
+import pytest
+
+from byoc import services
+from byoc.outbound import OutboundClient
+from tests.helpers import FakeLambdaContext, body_of, http_event, load_function
+
+
+@dataclass
+class ProviderMock:
+    """A recording httpx.MockTransport standing in for every provider endpoint."""
+
+    responder: Callable[[httpx.Request], httpx.Response] | None = None
+    requests: list[httpx.Request] = field(default_factory=list)
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        if self.responder is None:
+            return httpx.Response(200, json={"access_token": "at-123", "refresh_token": "rt-456",
+                                             "token_type": "Bearer", "expires_in": 3600})
+        return self.responder(request)
+
+    def token_requests(self) -> list[httpx.Request]:
+        return [r for r in self.requests if r.method == "POST"]
+
+
+@pytest.fixture
+def provider_mock(monkeypatch: pytest.MonkeyPatch) -> ProviderMock:
+    mock = ProviderMock()
+    client = OutboundClient(transport=httpx.MockTransport(mock))
+    monkeypatch.setattr(services, "outbound", lambda: client)
+    return mock
+
+
+class Api:
+    """The deployed API's routes, called in process."""
+
+    def __init__(self) -> None:
+        self.context = FakeLambdaContext()
+        self.list_fn = load_function("list_integrations")
+        self.save_fn = load_function("save_credentials")
+        self.start_fn = load_function("oauth_start")
+        self.callback_fn = load_function("oauth_callback")
+
+    @staticmethod
+    def claims(org: str, user: str = "user-1", **extra: str) -> dict[str, Any]:
+        return {"org_id": org, "sub": user, **extra}
+
+    def list(self, org: str = "org-1", **kw: Any) -> dict[str, Any]:
+        event = http_event("GET", "/integrations", claims=self.claims(org), **kw)
+        return self.list_fn.lambda_handler(event, self.context)
+
+    def integration(self, provider: str, org: str = "org-1") -> dict[str, Any]:
+        entries = body_of(self.list(org))["integrations"]
+        return next(e for e in entries if e["id"] == provider)
+
+    def save(self, provider: str, credentials: dict[str, str], org: str = "org-1",
+             claims: dict[str, Any] | None = None) -> dict[str, Any]:
+        event = http_event("POST", "/integrations", body={"provider": provider, "credentials": credentials},
+                           claims=claims or self.claims(org))
+        return self.save_fn.lambda_handler(event, self.context)
+
+    def start(self, provider: str, org: str = "org-1", return_to: str | None = None,
+              accept_json: bool = True, claims: dict[str, Any] | None = None) -> dict[str, Any]:
+        params = {"provider": provider}
+        if return_to is not None:
+            params["return_to"] = return_to
+        headers = {"accept": "application/json"} if accept_json else {}
+        event = http_event("GET", "/oauth/start", query=urlencode(params), headers=headers,
+                           claims=claims or self.claims(org))
+        return self.start_fn.lambda_handler(event, self.context)
+
+    def authorize(self, provider: str, org: str = "org-1", **kw: Any) -> tuple[str, dict[str, list[str]]]:
+        response = self.start(provider, org, **kw)
+        assert response["statusCode"] == 200, response["body"]
+        url = body_of(response)["authorize_url"]
+        return url, parse_qs(urlsplit(url).query)
+
+    def callback(self, provider: str, query: str, cookies: list[str] | None = None) -> dict[str, Any]:
+        event = http_event("GET", f"/oauth/callback/{provider}", route="GET /oauth/callback/{provider}",
+                           query=query, path_params={"provider": provider}, cookies=cookies)
+        return self.callback_fn.lambda_handler(event, self.context)
+
+    def connect(self, provider: str, org: str = "org-1") -> dict[str, Any]:
+        """Start and finish a flow with the provider mock answering; returns the callback response."""
+        _, query = self.authorize(provider, org)
+        return self.callback(provider, urlencode({"code": "the-code", "state": query["state"][0]}))
+
+
+@pytest.fixture
+def api(aws_env: Any, provider_mock: ProviderMock) -> Api:
+    return Api()
+
+
+def location_query(response: dict[str, Any]) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(response["headers"]["Location"]).query)
+
+
+def form_of(request: httpx.Request) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(request.content.decode()).items()}
+
+
+def json_of(request: httpx.Request) -> Any:
+    return json.loads(request.content)
