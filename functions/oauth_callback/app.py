@@ -1,8 +1,8 @@
 """GET /oauth/callback/{provider}: consume the state, exchange the code, store the tokens."""
 
+from byoc import services
 from byoc.flow import BINDING_COOKIE, CallbackParams, FlowService
 from byoc.http import Request, api_handler, redirect
-from byoc import services
 from byoc.settings import get_settings
 
 _CONTROL = ("state", "code", "error", "error_description", "error_uri", "iss")

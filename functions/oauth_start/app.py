@@ -1,9 +1,9 @@
 """GET /oauth/start?provider=...: send the browser to the provider with the org's own client id."""
 
+from byoc import services
 from byoc.auth import principal_from
 from byoc.flow import FlowService
 from byoc.http import Request, api_handler, json_response, redirect
-from byoc import services
 from byoc.settings import get_settings
 
 

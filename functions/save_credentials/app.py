@@ -1,9 +1,9 @@
 """POST /integrations: validate, encrypt and save an org's credentials for one provider."""
 
+from byoc import services
 from byoc.auth import principal_from
 from byoc.credentials import CredentialService
 from byoc.http import Request, api_handler, json_response
-from byoc import services
 from byoc.settings import get_settings
 from byoc.validation import parse_save_body
 

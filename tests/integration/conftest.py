@@ -26,8 +26,15 @@ class ProviderMock:
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
         if self.responder is None:
-            return httpx.Response(200, json={"access_token": "at-123", "refresh_token": "rt-456",
-                                             "token_type": "Bearer", "expires_in": 3600})
+            return httpx.Response(
+                200,
+                json={
+                    "access_token": "at-123",
+                    "refresh_token": "rt-456",
+                    "token_type": "Bearer",
+                    "expires_in": 3600,
+                },
+            )
         return self.responder(request)
 
     def token_requests(self) -> list[httpx.Request]:
@@ -64,20 +71,36 @@ class Api:
         entries = body_of(self.list(org))["integrations"]
         return next(e for e in entries if e["id"] == provider)
 
-    def save(self, provider: str, credentials: dict[str, str], org: str = "org-1",
-             claims: dict[str, Any] | None = None) -> dict[str, Any]:
-        event = http_event("POST", "/integrations", body={"provider": provider, "credentials": credentials},
-                           claims=claims or self.claims(org))
+    def save(
+        self,
+        provider: str,
+        credentials: dict[str, str],
+        org: str = "org-1",
+        claims: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        event = http_event(
+            "POST",
+            "/integrations",
+            body={"provider": provider, "credentials": credentials},
+            claims=claims or self.claims(org),
+        )
         return self.save_fn.lambda_handler(event, self.context)
 
-    def start(self, provider: str, org: str = "org-1", return_to: str | None = None,
-              accept_json: bool = True, claims: dict[str, Any] | None = None) -> dict[str, Any]:
+    def start(
+        self,
+        provider: str,
+        org: str = "org-1",
+        return_to: str | None = None,
+        accept_json: bool = True,
+        claims: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         params = {"provider": provider}
         if return_to is not None:
             params["return_to"] = return_to
         headers = {"accept": "application/json"} if accept_json else {}
-        event = http_event("GET", "/oauth/start", query=urlencode(params), headers=headers,
-                           claims=claims or self.claims(org))
+        event = http_event(
+            "GET", "/oauth/start", query=urlencode(params), headers=headers, claims=claims or self.claims(org)
+        )
         return self.start_fn.lambda_handler(event, self.context)
 
     def authorize(self, provider: str, org: str = "org-1", **kw: Any) -> tuple[str, dict[str, list[str]]]:
@@ -87,8 +110,14 @@ class Api:
         return url, parse_qs(urlsplit(url).query)
 
     def callback(self, provider: str, query: str, cookies: list[str] | None = None) -> dict[str, Any]:
-        event = http_event("GET", f"/oauth/callback/{provider}", route="GET /oauth/callback/{provider}",
-                           query=query, path_params={"provider": provider}, cookies=cookies)
+        event = http_event(
+            "GET",
+            f"/oauth/callback/{provider}",
+            route="GET /oauth/callback/{provider}",
+            query=query,
+            path_params={"provider": provider},
+            cookies=cookies,
+        )
         return self.callback_fn.lambda_handler(event, self.context)
 
     def connect(self, provider: str, org: str = "org-1") -> dict[str, Any]:

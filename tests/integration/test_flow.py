@@ -41,7 +41,9 @@ def test_token_request_carries_code_verifier_redirect_uri_and_client_credentials
     assert str(request.url) == "https://acme.zendesk.com/oauth/tokens"
     assert form["grant_type"] == "authorization_code"
     assert form["code"] == "the-code"
-    assert form["redirect_uri"] == query["redirect_uri"][0] == "https://api.example.com/oauth/callback/zendesk"
+    assert (
+        form["redirect_uri"] == query["redirect_uri"][0] == "https://api.example.com/oauth/callback/zendesk"
+    )
     assert form["client_id"] == "zd-client-1234" and form["client_secret"] == "zd-secret-VERY-SECRET"
     assert 43 <= len(form["code_verifier"]) <= 128
     assert form["expires_in"] == "1800"
@@ -128,7 +130,9 @@ def test_api_key_provider_is_active_once_saved(api):
 def test_list_shows_every_provider_with_fields_and_redirect_uri(api):
     entries = body_of(api.list())["integrations"]
     by_id = {e["id"]: e for e in entries}
-    assert {"github", "google", "slack", "notion", "zendesk", "shopify", "freshdesk", "generic_oidc"} <= set(by_id)
+    assert {"github", "google", "slack", "notion", "zendesk", "shopify", "freshdesk", "generic_oidc"} <= set(
+        by_id
+    )
     zendesk = by_id["zendesk"]
     assert zendesk["redirect_uri"] == "https://api.example.com/oauth/callback/zendesk"
     assert [f["name"] for f in zendesk["fields"]] == ["client_id", "client_secret", "subdomain"]

@@ -31,8 +31,12 @@ def test_sealed_value_opens_under_its_own_org_and_provider(kms):
 def test_org_a_ciphertext_in_org_b_record_fails_to_decrypt(kms):
     client, key_id = kms
     cipher = Cipher(key_id, client, DataKeyCache())  # empty cache: KMS must be asked
-    blob = cipher.seal(cipher.new_data_key(encryption_context("org-a", "github")),
-                       encryption_context("org-a", "github"), "secrets", {"client_secret": "x"})
+    blob = cipher.seal(
+        cipher.new_data_key(encryption_context("org-a", "github")),
+        encryption_context("org-a", "github"),
+        "secrets",
+        {"client_secret": "x"},
+    )
     fresh = Cipher(key_id, client, DataKeyCache())
     with pytest.raises(CredentialsUnreadable):
         fresh.open(blob, encryption_context("org-b", "github"), "secrets")

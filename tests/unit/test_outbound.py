@@ -76,7 +76,10 @@ class Listener:
 
 
 class Server:
-    """A TCP server on 127.0.0.1 running ``handler`` per connection in threads; stops itself after ``lifetime``."""
+    """A TCP server on 127.0.0.1 running ``handler`` per connection in threads.
+
+    It stops itself after ``lifetime`` seconds even if a test forgets to close it.
+    """
 
     def __init__(self, handler: Handler, lifetime: float = 15.0) -> None:
         self.sock = socket.create_server(("127.0.0.1", 0))
@@ -467,7 +470,9 @@ def test_mock_transport_sends_json_body() -> None:
         ("https://zendesk.com.evil.com/", ("zendesk.com",)),
     ],
 )
-def test_unsafe_url_makes_no_request_even_with_a_transport(url: str, suffixes: tuple[str, ...] | None) -> None:
+def test_unsafe_url_makes_no_request_even_with_a_transport(
+    url: str, suffixes: tuple[str, ...] | None
+) -> None:
     seen: list[httpx.Request] = []
     client = OutboundClient(transport=recording_transport(seen, lambda r: httpx.Response(200)))
     with pytest.raises(UnsafeUrl):
@@ -533,7 +538,9 @@ def test_unreadable_encodings_are_bad_responses(encoding: str, body: bytes) -> N
 @pytest.mark.parametrize("body", [b"<html>", b"", b"\xff\xfe\x00", b"[" * 50_000])
 def test_bad_json_is_a_domain_error(body: bytes) -> None:
     client = OutboundClient(transport=httpx.MockTransport(lambda r: httpx.Response(200, content=body)))
-    response = client.request("GET", "https://api.example.com/?token=s3cret", max_bytes=TOKEN_RESPONSE_MAX_BYTES)
+    response = client.request(
+        "GET", "https://api.example.com/?token=s3cret", max_bytes=TOKEN_RESPONSE_MAX_BYTES
+    )
     with pytest.raises(OutboundBadResponse) as caught:
         response.json()
     assert caught.value.code == "provider_bad_response"
@@ -553,7 +560,9 @@ def test_error_hierarchy_and_codes() -> None:
 # --------------------------------------------------------------------------- SSRF at connect time
 
 
-def test_private_answer_is_refused_before_connecting(monkeypatch: pytest.MonkeyPatch, listener: Listener) -> None:
+def test_private_answer_is_refused_before_connecting(
+    monkeypatch: pytest.MonkeyPatch, listener: Listener
+) -> None:
     spy = SpyConnect()
     monkeypatch.setattr(outbound, "_connect_ip", spy)
     resolver = FakeResolver(["10.0.0.1"])
@@ -600,7 +609,10 @@ def test_any_non_public_answer_is_refused_and_never_reached(
 def test_dns_rebinding_never_reaches_the_private_address(
     monkeypatch: pytest.MonkeyPatch, listener: Listener
 ) -> None:
-    """Public on the first lookup, 127.0.0.1 afterwards: one lookup, and the dialled address is the checked one."""
+    """Public on the first lookup, 127.0.0.1 afterwards.
+
+    One lookup per connection, and the address dialled is the one that was checked.
+    """
     spy = SpyConnect()
     monkeypatch.setattr(outbound, "_connect_ip", spy)
     resolver = FakeResolver([PUBLIC_IP], ["127.0.0.1"])
@@ -699,7 +711,7 @@ def test_tls_is_verified_against_the_url_host(
     """Dialling the checked IP must not weaken TLS: SNI is the URL's host and an untrusted cert is refused."""
     context = _self_signed(tmp_path, "tls.example.com")
     server_names: list[str | None] = []
-    context.sni_callback = lambda sock, name, ctx: server_names.append(name)  # type: ignore[assignment]
+    context.sni_callback = lambda sock, name, ctx: server_names.append(name)
     handshakes: list[str] = []
 
     def handler(conn: socket.socket, stop: threading.Event) -> None:
@@ -757,7 +769,9 @@ def test_closed_port_is_unreachable(listener: Listener) -> None:
 
 def test_redirects_are_not_followed(serve: Callable[[Handler], Server], listener: Listener) -> None:
     location = f"http://127.0.0.1:{listener.port}/stolen"
-    server = serve(respond(f"HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\n\r\n".encode()))
+    server = serve(
+        respond(f"HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\n\r\n".encode())
+    )
 
     response = local_client().request("GET", f"http://127.0.0.1:{server.port}/", max_bytes=100)
 

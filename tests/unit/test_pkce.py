@@ -32,7 +32,11 @@ def test_authorize_url_carries_s256_challenge_state_and_exact_redirect_uri():
     )
     parts = urlsplit(url)
     query = parse_qs(parts.query)
-    assert (parts.scheme, parts.netloc, parts.path) == ("https", "acme.zendesk.com", "/oauth/authorizations/new")
+    assert (parts.scheme, parts.netloc, parts.path) == (
+        "https",
+        "acme.zendesk.com",
+        "/oauth/authorizations/new",
+    )
     assert query["code_challenge"] == ["E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"]
     assert query["code_challenge_method"] == ["S256"]
     assert query["redirect_uri"] == ["https://api.example.com/oauth/callback/zendesk"]
@@ -44,8 +48,13 @@ def test_authorize_url_carries_s256_challenge_state_and_exact_redirect_uri():
 def test_authorize_url_without_pkce_has_no_challenge():
     provider = get_registry().get("slack")
     url = oauth.build_authorize_url(
-        provider, authorize_url="https://slack.com/oauth/v2/authorize", client_id="c",
-        redirect_uri="https://x/cb", state="s", code_verifier=None, scopes=["a", "b"],
+        provider,
+        authorize_url="https://slack.com/oauth/v2/authorize",
+        client_id="c",
+        redirect_uri="https://x/cb",
+        state="s",
+        code_verifier=None,
+        scopes=["a", "b"],
     )
     query = parse_qs(urlsplit(url).query)
     assert "code_challenge" not in query

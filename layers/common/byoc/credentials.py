@@ -60,7 +60,9 @@ class CredentialService:
     def save(self, principal: Principal, body: SaveCredentialsBody, api_base_url: str) -> dict[str, Any]:
         require_admin(principal)
         provider = self.registry.get(body.provider)
-        values = validate_credentials(provider, body.credentials)
+        values = validate_credentials(
+            provider, body.credentials, allow_local_http=self.settings.allow_local_http
+        )
         secret_names = set(provider.secret_fields)
         secret_values = {k: v for k, v in values.items() if k in secret_names}
         config = {k: v for k, v in values.items() if k not in secret_values and k != "client_id"}
@@ -71,7 +73,9 @@ class CredentialService:
         existing = self.store.get_connection(principal.org_id, provider.id)
         client_id = values.get("client_id")
         keep_tokens = (
-            existing is not None and existing.client_id == client_id and existing.config == config
+            existing is not None
+            and existing.client_id == client_id
+            and existing.config == config
             and provider.is_oauth
         )
         context = encryption_context(principal.org_id, provider.id)
@@ -99,8 +103,9 @@ class CredentialService:
         if existing and existing.tokens and not keep_tokens:
             self.revoker.revoke_connection(provider, existing)
         if existing is None or existing.status != connection.status:
-            self.events.publish(connection.status, org_id=principal.org_id, provider=provider.id,
-                                status=connection.status)
+            self.events.publish(
+                connection.status, org_id=principal.org_id, provider=provider.id, status=connection.status
+            )
         return integration_view(provider, connection, api_base_url)
 
     def _discover(self, provider: Provider, config: dict[str, str]) -> dict[str, str]:

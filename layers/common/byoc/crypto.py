@@ -68,8 +68,9 @@ def _aad(context: dict[str, str], attribute: str) -> bytes:
 class DataKeyCache:
     """Plaintext data keys by (encrypted key, context): bounded, short-lived, thread-safe."""
 
-    def __init__(self, max_entries: int = 256, ttl_seconds: float = 300.0,
-                 clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self, max_entries: int = 256, ttl_seconds: float = 300.0, clock: Callable[[], float] = time.monotonic
+    ):
         self._max = max_entries
         self._ttl = ttl_seconds
         self._clock = clock
@@ -157,8 +158,9 @@ class Cipher:
             self._cache.put(encrypted, context, plaintext)
         return DataKey(plaintext=plaintext, encrypted=encrypted)
 
-    def open(self, blob: bytes, context: dict[str, str], attribute: str,
-             key: DataKey | None = None) -> dict[str, Any]:
+    def open(
+        self, blob: bytes, context: dict[str, str], attribute: str, key: DataKey | None = None
+    ) -> dict[str, Any]:
         """Decrypt a sealed value; ``key`` skips the lookup when the caller has it already."""
         encrypted, nonce, sealed = _split(blob)
         if key is None or key.encrypted != encrypted:

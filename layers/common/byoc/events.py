@@ -29,26 +29,36 @@ class EventPublisher:
             self._client = aws.client("events")
         return self._client
 
-    def publish(self, kind: str, *, org_id: str, provider: str, status: str | None,
-                reason: str | None = None) -> bool:
+    def publish(
+        self, kind: str, *, org_id: str, provider: str, status: str | None, reason: str | None = None
+    ) -> bool:
         """Publish ``connection.<kind>``; returns whether EventBridge accepted it."""
         if kind not in EVENT_TYPES:
             raise ValueError(f"unknown event type {kind}")
         if not self.bus_name:
             return False
-        detail = {"org_id": org_id, "provider": provider, "status": status, "reason": reason,
-                  "time": now_iso()}
+        detail = {
+            "org_id": org_id,
+            "provider": provider,
+            "status": status,
+            "reason": reason,
+            "time": now_iso(),
+        }
         try:
             answer = self.client.put_events(
-                Entries=[{
-                    "Source": SOURCE,
-                    "DetailType": f"connection.{kind}",
-                    "Detail": json.dumps(detail),
-                    "EventBusName": self.bus_name,
-                }]
+                Entries=[
+                    {
+                        "Source": SOURCE,
+                        "DetailType": f"connection.{kind}",
+                        "Detail": json.dumps(detail),
+                        "EventBusName": self.bus_name,
+                    }
+                ]
             )
         except Exception as exc:  # best effort by design
-            logger.warning("event not published", extra={"event_type": kind, "error_type": type(exc).__name__})
+            logger.warning(
+                "event not published", extra={"event_type": kind, "error_type": type(exc).__name__}
+            )
             return False
         if answer.get("FailedEntryCount"):
             logger.warning("event not published", extra={"event_type": kind, "error_type": "FailedEntry"})

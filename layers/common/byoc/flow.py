@@ -114,8 +114,9 @@ class FlowService:
 
     # Start ---------------------------------------------------------------------------
 
-    def start(self, principal: Principal, provider_id: str | None, return_to: str | None,
-              api_base_url: str) -> StartResult:
+    def start(
+        self, principal: Principal, provider_id: str | None, return_to: str | None, api_base_url: str
+    ) -> StartResult:
         require_admin(principal)
         if not provider_id:
             raise InvalidRequest("Name the provider: /oauth/start?provider=<id>.")
@@ -126,8 +127,9 @@ class FlowService:
         connection = self.store.get_connection(principal.org_id, provider.id)
         if connection is None or not connection.client_id:
             raise IntegrationNotConfigured()
-        endpoints = oauth.resolve_endpoints(provider, connection.config,
-                                            allow_local_http=self.settings.allow_local_http)
+        endpoints = oauth.resolve_endpoints(
+            provider, connection.config, allow_local_http=self.settings.allow_local_http
+        )
         state = secrets.token_urlsafe(32)
         verifier = oauth.new_code_verifier() if provider.oauth.pkce else None
         binding = secrets.token_urlsafe(32) if self.settings.browser_binding else None
@@ -164,8 +166,10 @@ class FlowService:
             return None
         parts = urlsplit(callback_uri)
         secure = "; Secure" if parts.scheme == "https" else ""
-        return (f"{BINDING_COOKIE}={value}; Path={parts.path}; Max-Age={STATE_TTL_SECONDS}; "
-                f"HttpOnly; SameSite=Lax{secure}")
+        return (
+            f"{BINDING_COOKIE}={value}; Path={parts.path}; Max-Age={STATE_TTL_SECONDS}; "
+            f"HttpOnly; SameSite=Lax{secure}"
+        )
 
     # Callback ------------------------------------------------------------------------
 
@@ -210,8 +214,9 @@ class FlowService:
             return StorageFailed.code
         return None
 
-    def _exchange_and_store(self, provider: Provider, state: OAuthState, params: CallbackParams,
-                            connection: Connection) -> None:
+    def _exchange_and_store(
+        self, provider: Provider, state: OAuthState, params: CallbackParams, connection: Connection
+    ) -> None:
         context = encryption_context(state.org_id, state.provider)
         assert connection.secrets is not None
         key = self.cipher.data_key_of(connection.secrets, context)
@@ -223,13 +228,19 @@ class FlowService:
             client_secret=client_secret.get("client_secret", ""),
             client_auth=oauth.client_auth_method(provider, connection.config),
             params=oauth.code_exchange_params(
-                provider, code=params.code or "", redirect_uri=state.redirect_uri,
+                provider,
+                code=params.code or "",
+                redirect_uri=state.redirect_uri,
                 code_verifier=state.code_verifier,
             ),
         )
         tokens = oauth.send_token_request(
-            self.outbound, provider, request, allowed_suffixes=oauth.allowed_suffixes(provider),
-            now=self._now(), callback_params=params.extra,
+            self.outbound,
+            provider,
+            request,
+            allowed_suffixes=oauth.allowed_suffixes(provider),
+            now=self._now(),
+            callback_params=params.extra,
         )
         now = int(self._now())
         updated = replace(
@@ -247,18 +258,28 @@ class FlowService:
             updated_at=now_iso(now),
         )
         try:
-            self.store.replace_connection(updated, expected_token_version=connection.token_version,
-                                          expected_credentials_id=state.credentials_id)
+            self.store.replace_connection(
+                updated,
+                expected_token_version=connection.token_version,
+                expected_credentials_id=state.credentials_id,
+            )
         except ConcurrentUpdate:
             # The credentials changed while the user was at the provider: these tokens
             # belong to an app the org no longer uses. Drop them, revoking where possible.
-            self.revoker.revoke(provider, connection.config, connection.client_id or "",
-                                client_secret.get("client_secret", ""), tokens.sealed_value())
+            self.revoker.revoke(
+                provider,
+                connection.config,
+                connection.client_id or "",
+                client_secret.get("client_secret", ""),
+                tokens.sealed_value(),
+            )
             raise
         except Exception as exc:
             # Retries (boto3 standard mode) are spent. The code is used up, so the user must
             # reconnect; the saved client id and secret are untouched.
-            logger.error("token write failed", extra={"provider": provider.id, "error_type": type(exc).__name__})
+            logger.error(
+                "token write failed", extra={"provider": provider.id, "error_type": type(exc).__name__}
+            )
             raise StorageFailed() from None
         if connection.status != "active":
             self.events.publish("active", org_id=state.org_id, provider=state.provider, status="active")
@@ -267,16 +288,23 @@ class FlowService:
         """``status = error`` with the reason, unless the connection is active (it keeps working)."""
         try:
             changed = self.store.set_status(
-                state.org_id, state.provider, "error", reason=reason, message=None,
-                expected_credentials_id=state.credentials_id, unless_active=True,
+                state.org_id,
+                state.provider,
+                "error",
+                reason=reason,
+                message=None,
+                expected_credentials_id=state.credentials_id,
+                unless_active=True,
             )
         except Exception as exc:
-            logger.error("status write failed", extra={"provider": state.provider,
-                                                      "error_type": type(exc).__name__})
+            logger.error(
+                "status write failed", extra={"provider": state.provider, "error_type": type(exc).__name__}
+            )
             return
         if changed:
-            self.events.publish("error", org_id=state.org_id, provider=state.provider, status="error",
-                                reason=reason)
+            self.events.publish(
+                "error", org_id=state.org_id, provider=state.provider, status="error", reason=reason
+            )
 
     def _frontend_location(self, state: OAuthState, provider_id: str, error: str | None) -> str:
         query = {"integration": provider_id, "status": "error" if error else "active"}

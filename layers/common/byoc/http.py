@@ -80,8 +80,7 @@ class Request:
         (``queryStringParameters`` joins repeats with commas, which would hide them.)
         """
         try:
-            return parse_qs(self.raw_query, keep_blank_values=True, strict_parsing=False,
-                            max_num_fields=32)
+            return parse_qs(self.raw_query, keep_blank_values=True, strict_parsing=False, max_num_fields=32)
         except ValueError:
             raise InvalidRequest("Too many query parameters.") from None
 

@@ -203,8 +203,9 @@ def build_token_request(
     return TokenRequest(url=url, headers=headers, form=body)
 
 
-def code_exchange_params(provider: Provider, *, code: str, redirect_uri: str,
-                         code_verifier: str | None) -> dict[str, str]:
+def code_exchange_params(
+    provider: Provider, *, code: str, redirect_uri: str, code_verifier: str | None
+) -> dict[str, str]:
     params = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
     if code_verifier is not None:
         params["code_verifier"] = code_verifier
@@ -269,9 +270,15 @@ def _dig(value: Any, path: str) -> Any:
     return value
 
 
-def parse_token_response(provider: Provider, status_code: int, headers: Any, body: bytes,
-                         *, now: float | None = None, callback_params: dict[str, str] | None = None
-                         ) -> TokenSet:
+def parse_token_response(
+    provider: Provider,
+    status_code: int,
+    headers: Any,
+    body: bytes,
+    *,
+    now: float | None = None,
+    callback_params: dict[str, str] | None = None,
+) -> TokenSet:
     """Read a token response, or raise ProviderError with a stable reason."""
     spec = _spec(provider)
     if status_code >= 500 or status_code == 429:
@@ -328,9 +335,15 @@ def _metadata(spec: OAuthSpec, data: dict[str, Any], callback_params: dict[str, 
 # Transport ---------------------------------------------------------------------------
 
 
-def send_token_request(client: OutboundClient, provider: Provider, request: TokenRequest,
-                       *, allowed_suffixes: tuple[str, ...] | None, now: float | None = None,
-                       callback_params: dict[str, str] | None = None) -> TokenSet:
+def send_token_request(
+    client: OutboundClient,
+    provider: Provider,
+    request: TokenRequest,
+    *,
+    allowed_suffixes: tuple[str, ...] | None,
+    now: float | None = None,
+    callback_params: dict[str, str] | None = None,
+) -> TokenSet:
     """POST to the token endpoint once (no retry: a code is single use) and read the answer."""
     response = client.request(
         "POST",
@@ -342,8 +355,12 @@ def send_token_request(client: OutboundClient, provider: Provider, request: Toke
         allowed_suffixes=allowed_suffixes,
     )
     return parse_token_response(
-        provider, response.status_code, response.headers, response.body,
-        now=now, callback_params=callback_params,
+        provider,
+        response.status_code,
+        response.headers,
+        response.body,
+        now=now,
+        callback_params=callback_params,
     )
 
 
@@ -369,8 +386,9 @@ def discover(client: OutboundClient, issuer: str, *, allow_local_http: bool) -> 
     """
     check_url(issuer, allow_local_http=allow_local_http)
     url = issuer.rstrip("/") + "/.well-known/openid-configuration"
-    response = client.request("GET", url, headers={"Accept": "application/json"},
-                              max_bytes=DISCOVERY_MAX_BYTES)
+    response = client.request(
+        "GET", url, headers={"Accept": "application/json"}, max_bytes=DISCOVERY_MAX_BYTES
+    )
     if response.status_code != 200:
         raise DiscoveryFailed("the issuer's discovery document could not be read")
     try:

@@ -269,7 +269,7 @@ def system_resolver(host: str, port: int) -> list[str]:
 
 def _time_left(timeout: float | None, on_expiry: type[Exception]) -> float | None:
     """``min(timeout, time left before the call's deadline)``; raise ``on_expiry`` when none is left."""
-    deadline = None  # MUTANT
+    deadline = _DEADLINE.get()
     if deadline is None:
         return timeout
     left = deadline - time.monotonic()

@@ -34,17 +34,28 @@ class Revoker:
             tokens = self.cipher.open(connection.tokens, context, "tokens")
             secrets = self.cipher.open(connection.secrets, context, "secrets")
         except Exception as exc:
-            logger.warning("revocation skipped", extra={"provider": provider.id, "error_type": type(exc).__name__})
+            logger.warning(
+                "revocation skipped", extra={"provider": provider.id, "error_type": type(exc).__name__}
+            )
             return False
-        return self.revoke(provider, connection.config, connection.client_id or "",
-                           secrets.get("client_secret", ""), tokens)
+        return self.revoke(
+            provider, connection.config, connection.client_id or "", secrets.get("client_secret", ""), tokens
+        )
 
-    def revoke(self, provider: Provider, config: dict[str, str], client_id: str, client_secret: str,
-               tokens: dict[str, Any]) -> bool:
+    def revoke(
+        self,
+        provider: Provider,
+        config: dict[str, str],
+        client_id: str,
+        client_secret: str,
+        tokens: dict[str, Any],
+    ) -> bool:
         try:
             endpoints = oauth.resolve_endpoints(provider, config, allow_local_http=self.allow_local_http)
         except Exception as exc:
-            logger.warning("revocation skipped", extra={"provider": provider.id, "error_type": type(exc).__name__})
+            logger.warning(
+                "revocation skipped", extra={"provider": provider.id, "error_type": type(exc).__name__}
+            )
             return False
         if not endpoints.revocation_url:
             return False
@@ -53,12 +64,24 @@ class Revoker:
         for hint in ("refresh_token", "access_token"):
             token = tokens.get(hint)
             if isinstance(token, str) and token:
-                accepted = self._post(provider, endpoints.revocation_url, config, client_id, client_secret,
-                                      token, hint) or accepted
+                accepted = (
+                    self._post(
+                        provider, endpoints.revocation_url, config, client_id, client_secret, token, hint
+                    )
+                    or accepted
+                )
         return accepted
 
-    def _post(self, provider: Provider, url: str, config: dict[str, str], client_id: str,
-              client_secret: str, token: str, hint: str) -> bool:
+    def _post(
+        self,
+        provider: Provider,
+        url: str,
+        config: dict[str, str],
+        client_id: str,
+        client_secret: str,
+        token: str,
+        hint: str,
+    ) -> bool:
         request = oauth.build_token_request(
             provider,
             url=url,
@@ -69,13 +92,22 @@ class Revoker:
         )
         try:
             response = self.outbound.request(
-                "POST", url, headers=request.headers, data=request.form, json=request.json,
-                max_bytes=TOKEN_RESPONSE_MAX_BYTES, allowed_suffixes=oauth.allowed_suffixes(provider),
+                "POST",
+                url,
+                headers=request.headers,
+                data=request.form,
+                json=request.json,
+                max_bytes=TOKEN_RESPONSE_MAX_BYTES,
+                allowed_suffixes=oauth.allowed_suffixes(provider),
             )
         except Exception as exc:
-            logger.warning("revocation failed", extra={"provider": provider.id, "error_type": type(exc).__name__})
+            logger.warning(
+                "revocation failed", extra={"provider": provider.id, "error_type": type(exc).__name__}
+            )
             return False
         if response.status_code != 200:
-            logger.warning("revocation refused", extra={"provider": provider.id, "status_code": response.status_code})
+            logger.warning(
+                "revocation refused", extra={"provider": provider.id, "status_code": response.status_code}
+            )
             return False
         return True

@@ -144,7 +144,9 @@ class Connection:
         )
 
     def with_status(self, status: str, reason: str | None = None, message: str | None = None) -> Connection:
-        return replace(self, status=status, status_reason=reason, status_message=message, updated_at=now_iso())
+        return replace(
+            self, status=status, status_reason=reason, status_message=message, updated_at=now_iso()
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,8 +263,9 @@ class Store:
             values = {":cid": _s(expected_credentials_id)}
         self._put(connection.to_item(), condition, values)
 
-    def replace_connection(self, connection: Connection, *, expected_token_version: int,
-                           expected_credentials_id: str) -> None:
+    def replace_connection(
+        self, connection: Connection, *, expected_token_version: int, expected_credentials_id: str
+    ) -> None:
         """Write tokens (callback, refresh): only over the record version we read."""
         self._put(
             connection.to_item(),
@@ -271,7 +274,11 @@ class Store:
         )
 
     def _put(self, item: dict[str, Any], condition: str, values: dict[str, Any] | None) -> None:
-        params: dict[str, Any] = {"TableName": self.table_name, "Item": item, "ConditionExpression": condition}
+        params: dict[str, Any] = {
+            "TableName": self.table_name,
+            "Item": item,
+            "ConditionExpression": condition,
+        }
         if values:
             params["ExpressionAttributeValues"] = values
         try:
@@ -281,8 +288,17 @@ class Store:
                 raise ConcurrentUpdate() from None
             raise
 
-    def set_status(self, org_id: str, provider: str, status: str, *, reason: str | None,
-                   message: str | None, expected_credentials_id: str, unless_active: bool = False) -> bool:
+    def set_status(
+        self,
+        org_id: str,
+        provider: str,
+        status: str,
+        *,
+        reason: str | None,
+        message: str | None,
+        expected_credentials_id: str,
+        unless_active: bool = False,
+    ) -> bool:
         """Change only the status fields. Returns False when the condition did not hold."""
         if status not in STATUSES:
             raise ValueError(f"status must be one of {STATUSES}")
@@ -290,7 +306,11 @@ class Store:
         if unless_active:
             condition += " AND (attribute_not_exists(#s) OR #s <> :active)"
         names = {"#s": "status"}
-        values: dict[str, Any] = {":cid": _s(expected_credentials_id), ":st": _s(status), ":now": _s(now_iso())}
+        values: dict[str, Any] = {
+            ":cid": _s(expected_credentials_id),
+            ":st": _s(status),
+            ":now": _s(now_iso()),
+        }
         if unless_active:
             values[":active"] = _s("active")
         sets = ["#s = :st", "updated_at = :now"]

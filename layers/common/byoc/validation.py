@@ -37,7 +37,7 @@ def parse_save_body(raw: Any) -> SaveCredentialsBody:
     except ValidationError as exc:
         places = sorted({".".join(str(p) for p in error["loc"]) or "body" for error in exc.errors()})
         raise InvalidRequest(
-            "The body must be {\"provider\": string, \"credentials\": {name: string}} "
+            'The body must be {"provider": string, "credentials": {name: string}} '
             f"with no other fields; check: {', '.join(places)}."
         ) from None
 
@@ -50,7 +50,7 @@ def _bad_characters(value: str) -> bool:
     return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in value)
 
 
-def _check_field(spec: ProviderField, value: str) -> str | None:
+def _check_field(spec: ProviderField, value: str, allow_local_http: bool) -> str | None:
     """The reason a value fails its field's rules, or None."""
     if _bad_characters(value):
         return "contains control or invalid characters"
@@ -66,19 +66,15 @@ def _check_field(spec: ProviderField, value: str) -> str | None:
         from byoc.outbound import check_url  # only URL fields need the outbound rules
 
         try:
-            check_url(value, allow_local_http=_allow_local_http())
+            check_url(value, allow_local_http=allow_local_http)
         except UnsafeUrl:
             return "must be a public https URL"
     return None
 
 
-def _allow_local_http() -> bool:
-    from byoc.settings import get_settings
-
-    return get_settings().allow_local_http
-
-
-def validate_credentials(provider: Provider, values: dict[str, str]) -> dict[str, str]:
+def validate_credentials(
+    provider: Provider, values: dict[str, str], *, allow_local_http: bool = False
+) -> dict[str, str]:
     """Check every value against the provider's fields; return the cleaned values.
 
     Unknown fields are refused; surrounding white space is trimmed (pasting adds it);
@@ -98,7 +94,7 @@ def validate_credentials(provider: Provider, values: dict[str, str]) -> dict[str
             elif spec.required:
                 problems[spec.name] = "is required"
             continue
-        reason = _check_field(spec, value)
+        reason = _check_field(spec, value, allow_local_http)
         if reason:
             problems[spec.name] = reason
         else:
