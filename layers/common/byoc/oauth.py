@@ -16,15 +16,17 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, quote, quote_plus, urlencode
+from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 
-from byoc.errors import ProviderError
+from byoc.errors import ProviderError, UnsafeUrl
 from byoc.outbound import DISCOVERY_MAX_BYTES, TOKEN_RESPONSE_MAX_BYTES, OutboundClient, check_url
 from byoc.registry import OAuthSpec, Provider, render_template, template_fields
 
 # OAuth error codes we pass on as a connection's status_reason (RFC 6749 §4.1.2.1, §5.2;
 # RFC 6750; OpenID Connect Core §3.1.2.6). Anything else becomes "provider_error".
 _KNOWN_ERROR = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
+# An origin with no port, path, query or user info: ``https://accounts.zoho.eu``.
+_ORIGIN_ONLY = re.compile(r"^https://[a-z0-9.-]{1,253}/?$")
 
 ERROR_REASONS = frozenset(
     {
@@ -97,13 +99,49 @@ def resolve_endpoints(provider: Provider, config: dict[str, str], *, allow_local
     rules (https, no user info, no IP literals). Raises UnsafeUrl.
     """
     spec = _spec(provider)
-    authorize_url = _checked(spec, render_template(spec.authorize_url, config), allow_local_http)
-    token_url = _checked(spec, render_template(spec.token_url, config), allow_local_http)
-    refresh_url = _checked(spec, _render_optional(spec.refresh_url, config) or token_url, allow_local_http)
-    revocation = _render_optional(spec.revocation_url, config)
+    values = template_values(spec, config)
+    authorize_url = _checked(spec, render_template(spec.authorize_url, values), allow_local_http)
+    token_url = _checked(spec, render_template(spec.token_url, values), allow_local_http)
+    refresh_url = _checked(spec, _render_optional(spec.refresh_url, values) or token_url, allow_local_http)
+    revocation = _render_optional(spec.revocation_url, values)
     revocation_url = _checked(spec, revocation, allow_local_http) if revocation else None
     issuer = spec.issuer or (config.get("issuer") if spec.discovery else None)
     return Endpoints(authorize_url, token_url, refresh_url, revocation_url, issuer)
+
+
+def template_values(spec: OAuthSpec, config: dict[str, str]) -> dict[str, str]:
+    """The org's values as the URL templates use them (``spec.template_values`` applied)."""
+    values = dict(config)
+    for name, mapping in spec.template_values.items():
+        if name in values and values[name] in mapping:
+            values[name] = mapping[values[name]]
+    return values
+
+
+def callback_token_url(provider: Provider, token_url: str, params: dict[str, str]) -> str:
+    """The token URL for this callback (or refresh): ``token_url``, or its host moved to the one
+    the provider named in the callback (``spec.token_host_from_callback``: Zoho's ``accounts-server``).
+
+    The client secret goes to that host, so the value is never trusted as given: it must be
+    ``https://`` plus a host name and nothing else, and the host must be under the entry's
+    ``allowed_host_suffixes``. Anything else raises ``ProviderError("untrusted_token_host")``.
+    ``params`` is the callback query, or the connection's metadata when refreshing (the value
+    is kept there through ``metadata_from_callback``).
+    """
+    spec = _spec(provider)
+    name = spec.token_host_from_callback
+    raw = params.get(name) if name else None
+    if not raw:
+        return token_url
+    if not spec.allowed_host_suffixes or not _ORIGIN_ONLY.match(raw):
+        raise ProviderError("untrusted_token_host")
+    try:
+        origin = check_url(raw.rstrip("/"), allowed_suffixes=spec.allowed_host_suffixes)
+    except UnsafeUrl:
+        raise ProviderError("untrusted_token_host") from None
+    parts = urlsplit(token_url)
+    moved = urlunsplit(("https", urlsplit(origin).netloc, parts.path, parts.query, ""))
+    return check_url(moved, allowed_suffixes=spec.allowed_host_suffixes)
 
 
 def _checked(spec: OAuthSpec, url: str, allow_local_http: bool) -> str:

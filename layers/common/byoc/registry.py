@@ -112,6 +112,10 @@ class OAuthSpec:
     client_auth_field: str | None = None
     # A field holding extra space-separated scopes the org adds to ``scopes``.
     scopes_field: str | None = None
+    # What a field's value stands for in the URL templates, when that is not the value
+    # itself: {"region": {"us": "", "eu": ".eu"}} (Intercom's US hosts have no region label).
+    # Values missing from a field's map are used as they are.
+    template_values: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

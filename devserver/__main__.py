@@ -1,0 +1,79 @@
+"""``python -m devserver``: the whole API on http://127.0.0.1:$PORT (default 3000), until Ctrl+C."""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from devserver.environment import ConfigError
+from devserver.server import DEFAULT_TEMPLATE, LocalServer
+
+
+def _banner(server: LocalServer) -> str:
+    backend = server.backend
+    assert backend is not None
+    if backend.mode == "moto":
+        data = "Data is in memory (moto), gone when this process stops."
+    elif backend.mode == "endpoint":
+        data = f"Data is at {backend.endpoint_url} (BYOC_AWS_ENDPOINT_URL)."
+    else:
+        data = f"Data is in real AWS: table {server.table_name}, key {server.kms_key_id} (BYOC_USE_AWS)."
+    lines = [
+        f"byoc local API on {server.url}",
+        "  " + data,
+        "  Routes (send X-Org-Id, X-User-Id, X-Org-Role headers instead of a JWT):",
+    ]
+    for route in server.routes:
+        auth = "" if route.authorizer else "   (no auth)"
+        lines.append(f"    {route.route_key:<42} {route.function}{auth}")
+    for error in server.load_errors.values():
+        lines.append(f"  warning: {error}; its routes answer 502 until it loads")
+    frontend = os.environ.get("FRONTEND_URL", "")
+    if frontend and frontend != server.url:
+        lines.append(f"  FRONTEND_URL is {frontend} (from your environment)")
+    lines.append("  Stop with Ctrl+C.")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m devserver", description=__doc__)
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 3000))
+    parser.add_argument("--template", type=Path, default=DEFAULT_TEMPLATE)
+    args = parser.parse_args(argv)
+
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    server = LocalServer(args.port, template_path=args.template)
+    try:
+        server.start()
+    except ConfigError as exc:
+        print(f"devserver: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            print(f"devserver: port {args.port} is in use; try PORT={args.port + 1}", file=sys.stderr)
+            return 1
+        raise
+    try:
+        sys.stderr.write(_banner(server))
+        sys.stderr.flush()
+        while not stop.wait(0.5):
+            pass
+    finally:
+        server.stop()
+        print("devserver: stopped", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

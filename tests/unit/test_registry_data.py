@@ -1,0 +1,425 @@
+"""The provider registry as data: its shape, its security rules, and its agreement with the reference facts.
+
+``tests/data/providers_facts.json`` is a copy of the reference facts (its ``source`` names where they were
+read). The registry (``layers/common/byoc/providers.json``) is written by hand from those facts and the
+providers' documentation; these tests compare the two sides and never derive one from the other, so a typo
+on either side fails. Where the registry departs from the facts on purpose, ``DEVIATIONS`` says why, and the
+entry's notes say it too.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from byoc import oauth, validation
+from byoc.errors import UnsafeUrl
+from byoc.outbound import check_url
+from byoc.registry import (
+    AUTH_TYPES,
+    CLIENT_AUTH_METHODS,
+    FIELD_TYPES,
+    HOST_RULES,
+    Provider,
+    Registry,
+    template_fields,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+REGISTRY_FILE = ROOT / "layers" / "common" / "byoc" / "providers.json"
+FACTS = json.loads((ROOT / "tests" / "data" / "providers_facts.json").read_text(encoding="utf-8"))
+FACTS_BY_ID: dict[str, dict[str, Any]] = {p["id"]: p for p in FACTS["providers"]}
+REGISTRY = Registry.from_data(json.loads(REGISTRY_FILE.read_text(encoding="utf-8")))
+PROVIDERS = list(REGISTRY)
+OAUTH_PROVIDERS = [p for p in PROVIDERS if p.oauth is not None]
+IN_FACTS = [p for p in PROVIDERS if p.id in FACTS_BY_ID]
+OAUTH_IN_FACTS = [p for p in OAUTH_PROVIDERS if p.id in FACTS_BY_ID]
+
+# Security guide item 10: a tenant value that is one DNS label. Stricter than the facts' ^[a-z0-9_-]+$.
+DNS_LABEL = "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
+
+# The issue's list, by hand.
+REQUIRED_IDS = {
+    "github", "gitlab", "gitlab-self-managed", "bitbucket", "google", "microsoft", "slack", "notion",
+    "linear", "hubspot", "salesforce", "salesforce-sandbox", "atlassian", "jira", "confluence", "zendesk",
+    "shopify", "okta", "asana", "dropbox", "box", "zoom", "discord", "figma", "airtable", "intercom",
+    "pipedrive", "xero", "quickbooks", "twitter-v2", "spotify", "clickup", "monday", "calendly", "docusign",
+    "mailchimp", "miro", "todoist", "typeform", "webflow", "zoho", "stripe", "freshdesk", "generic_oidc",
+    "generic_oauth2",
+}
+
+# Facts entries the registry leaves out, and why.
+NOT_IN_REGISTRY = {
+    "github-app-oauth": "auth_mode CUSTOM: installation tokens need custom code",
+    "one-drive": "custom provider client (a second SharePoint token)",
+    "sharepoint-online": "custom provider client (a second SharePoint token)",
+    "stripe-app": "custom provider client",
+    "trello": "OAuth 1.0a is out of scope",
+    "twitter": "OAuth 1.0a is out of scope",
+}
+
+# Facts entries that need custom code at the source platform, but whose quirks our format holds as
+# data: the client authentication we use instead of the facts' "custom provider client".
+CUSTOM_AT_SOURCE = {"slack": "client_secret_post", "figma": "client_secret_basic"}
+
+# Deliberate departures from the facts: (provider, key) -> why. Each entry's notes say it as well.
+DEVIATIONS = {
+    ("microsoft", "pkce"): "PKCE stays on: Microsoft accepts it (security rules win)",
+    ("microsoft-tenant-specific", "pkce"): "PKCE stays on: Microsoft accepts it",
+    ("outlook", "pkce"): "PKCE stays on: Microsoft accepts it",
+    ("linear", "pkce"): "PKCE stays on: Linear documents PKCE",
+    ("figma", "pkce"): "PKCE stays on: Figma accepts PKCE",
+    ("monday", "pkce"): "monday.com's OAuth 2.1 flow uses PKCE",
+    ("monday", "token_url"): "monday.com's OAuth 2.1 token endpoint (/oauth_ms/oauth/token)",
+    ("shopify", "scope_separator"): "Shopify documents comma-separated scopes",
+}
+
+FACTS_AUTH_TYPE = {"OAUTH2": "oauth2", "API_KEY": "api_key", "BASIC": "basic"}
+FACTS_CLIENT_AUTH = {
+    "body": "client_secret_post",
+    "basic": "client_secret_basic",
+    "basic (authorization_method: header)": "client_secret_basic",
+}
+
+# The same org, as our fields hold it and as the facts' connection_config would hold it. Providers
+# without templated URLs use ({}, {}). Written by hand: the mapping of field names is the point.
+ORG_SAMPLES: dict[str, list[tuple[dict[str, str], dict[str, str]]]] = {
+    "zendesk": [({"subdomain": "acme"}, {"subdomain": "acme"})],
+    "shopify": [({"shop": "acme-store"}, {"subdomain": "acme-store"})],
+    "okta": [({"subdomain": "acme"}, {"subdomain": "acme"})],
+    "microsoft-tenant-specific": [
+        ({"tenant": "contoso.onmicrosoft.com"}, {"tenant": "contoso.onmicrosoft.com"}),
+        ({"tenant": "72f988bf-86f1-41af-91ab-2d7cd011db47"}, {"tenant": "72f988bf-86f1-41af-91ab-2d7cd011db47"}),
+    ],
+    "salesforce": [({}, {}), ({"hostname": "acme.my.salesforce.com"}, {"hostname": "acme.my.salesforce.com"})],
+    "salesforce-sandbox": [
+        ({}, {}),
+        ({"hostname": "acme--uat.sandbox.my.salesforce.com"}, {"hostname": "acme--uat.sandbox.my.salesforce.com"}),
+    ],
+    "intercom": [({}, {}), ({"region": "us"}, {}), ({"region": "eu"}, {"region": "eu"}),
+                 ({"region": "au"}, {"region": "au"})],
+    "zoho": [({}, {"extension": "com"}), ({"region": "eu"}, {"extension": "eu"}),
+             ({"region": "com.au"}, {"extension": "com.au"})],
+    "zoho-crm": [({"region": "in"}, {"extension": "in"}), ({"region": "jp"}, {"extension": "jp"})],
+    "jira-data-center": [({"base_url": "https://jira.example.com"}, {"endpointURL": "jira.example.com"})],
+}
+
+_FACT_PLACEHOLDER = re.compile(r"\$\{connectionConfig\.([A-Za-z0-9_-]+)\}")
+
+
+def render_fact(template: str, config: dict[str, str]) -> str:
+    """The facts' templating: ``A || B`` is A when all of A's placeholders have values, else B."""
+    for alternative in template.split(" || "):
+        names = _FACT_PLACEHOLDER.findall(alternative)
+        if all(config.get(name) for name in names):
+            return _FACT_PLACEHOLDER.sub(lambda m: config[m.group(1)], alternative.strip())
+    raise AssertionError(f"no alternative of {template!r} renders with {config}")
+
+
+def org_config(provider: Provider, values: dict[str, str]) -> dict[str, str]:
+    """What POST /integrations would store as the org's config: validated values, no secrets."""
+    given = dict(values)
+    if provider.oauth is not None:
+        given.update(client_id="client-id", client_secret="client-secret")
+    cleaned = validation.validate_credentials(provider, given, allow_local_http=False)
+    secret = set(provider.secret_fields) | {"client_id"}
+    return {k: v for k, v in cleaned.items() if k not in secret}
+
+
+def samples(provider: Provider) -> list[tuple[dict[str, str], dict[str, str]]]:
+    return ORG_SAMPLES.get(provider.id, [({}, {})])
+
+
+def ids(providers: list[Provider]) -> list[str]:
+    return [p.id for p in providers]
+
+
+# ------------------------------------------------------------------ coverage
+
+
+def test_the_registry_is_large_enough_and_has_every_required_provider() -> None:
+    assert len(REGISTRY) >= 45
+    assert REQUIRED_IDS <= {p.id for p in PROVIDERS}
+
+
+def test_ids_are_unique_and_url_safe() -> None:
+    raw = json.loads(REGISTRY_FILE.read_text(encoding="utf-8"))["providers"]
+    names = [p["id"] for p in raw]
+    assert len(names) == len(set(names))
+    assert all(re.fullmatch(r"[a-z0-9_-]{1,64}", name) for name in names)
+
+
+def test_every_oauth2_entry_of_the_facts_is_in_the_registry_unless_excluded_for_a_reason() -> None:
+    registry_ids = {p.id for p in PROVIDERS}
+    for fact in FACTS["providers"]:
+        if fact["id"] in NOT_IN_REGISTRY:
+            assert fact["id"] not in registry_ids, fact["id"]
+            assert fact["auth_mode"] in ("OAUTH1", "CUSTOM") or fact["custom_token_client_in_code"]
+        elif fact["auth_mode"] == "OAUTH2":
+            assert fact["id"] in registry_ids, f"{fact['id']} is missing from the registry"
+
+
+def test_oauth1_providers_are_left_out() -> None:
+    oauth1 = {f["id"] for f in FACTS["providers"] if f["auth_mode"] == "OAUTH1"}
+    assert oauth1 == {"trello", "twitter"}
+    assert not oauth1 & {p.id for p in PROVIDERS}
+
+
+def test_there_are_a_few_api_key_or_basic_providers() -> None:
+    plain = [p for p in PROVIDERS if p.auth_type in ("api_key", "basic")]
+    assert len(plain) >= 3
+    assert REGISTRY.get("freshdesk").auth_type == "basic"
+
+
+# ------------------------------------------------------------------ shape
+
+
+@pytest.mark.parametrize("provider", PROVIDERS, ids=ids(PROVIDERS))
+def test_entry_shape(provider: Provider) -> None:
+    assert provider.auth_type in AUTH_TYPES
+    assert (provider.oauth is not None) == (provider.auth_type == "oauth2")
+    assert provider.name and provider.category
+    assert provider.docs_url and provider.docs_url.startswith("https://")
+    names = [f.name for f in provider.fields]
+    assert len(names) == len(set(names))
+    if provider.oauth is None:
+        assert provider.secret_fields, "a non-OAuth provider needs a secret to be of any use"
+        assert provider.notes
+
+
+@pytest.mark.parametrize("provider", PROVIDERS, ids=ids(PROVIDERS))
+def test_fields_are_consistent(provider: Provider) -> None:
+    for spec in provider.fields:
+        assert spec.type in FIELD_TYPES
+        assert spec.label and spec.label[0].isupper()
+        assert spec.secret == (spec.type == "password"), spec.name
+        if spec.type == "select":
+            assert spec.options, spec.name
+            assert spec.default is None or spec.default in spec.options
+        else:
+            assert spec.options is None, spec.name
+        if spec.pattern:
+            pattern = re.compile(spec.pattern)
+            for value in (spec.example, spec.default):
+                if value is not None:
+                    assert pattern.fullmatch(value), (spec.name, value)
+        if spec.default is not None:
+            assert not spec.required or spec.type == "select", "a default makes a field optional"
+
+
+@pytest.mark.parametrize("provider", OAUTH_PROVIDERS, ids=ids(OAUTH_PROVIDERS))
+def test_oauth_spec_is_consistent(provider: Provider) -> None:
+    spec = provider.oauth
+    assert spec is not None
+    assert spec.client_auth in CLIENT_AUTH_METHODS
+    assert spec.body_format in ("form", "json")
+    assert spec.scope_separator in (" ", ",")
+    assert spec.host_rule in HOST_RULES
+    assert spec.expires_in_unit_seconds >= 1
+    assert "response_type" not in spec.authorize_params, "always sent by build_authorize_url"
+    assert "grant_type" not in spec.token_params and "grant_type" not in spec.refresh_params
+    if spec.host_rule == "suffix":
+        assert spec.allowed_host_suffixes, "every suffix entry names its allowed hosts"
+        for template in _templates(provider):
+            assert template.startswith("https://"), template
+    non_secret = {f.name for f in provider.fields if not f.secret}
+    discovered = {"authorization_endpoint", "token_endpoint", "revocation_endpoint"} if spec.discovery else set()
+    for template in _templates(provider):
+        assert template_fields(template) <= non_secret | discovered, template
+    for name in (spec.client_auth_field, spec.scopes_field):
+        assert name is None or name in non_secret
+    if spec.client_auth_field:
+        assert set(provider.field(spec.client_auth_field).options or ()) <= set(CLIENT_AUTH_METHODS)
+    for name, mapping in spec.template_values.items():
+        field = provider.field(name)
+        assert field is not None and field.type == "select" and set(mapping) <= set(field.options or ())
+    if spec.token_host_from_callback:
+        assert spec.host_rule == "suffix" and spec.allowed_host_suffixes
+        assert spec.token_host_from_callback in spec.metadata_from_callback
+    if not spec.pkce:
+        assert any("PKCE" in note for note in provider.notes), "say why PKCE is off"
+
+
+def _templates(provider: Provider) -> list[str]:
+    spec = provider.oauth
+    assert spec is not None
+    return [t for t in (spec.authorize_url, spec.token_url, spec.refresh_url, spec.revocation_url) if t]
+
+
+@pytest.mark.parametrize("provider", PROVIDERS, ids=ids(PROVIDERS))
+def test_deviations_from_the_facts_are_explained_in_the_notes(provider: Provider) -> None:
+    if any(pid == provider.id for pid, _ in DEVIATIONS):
+        assert any("reference facts" in note for note in provider.notes)
+
+
+# ------------------------------------------------------------------ security rules (guide item 10)
+
+
+def _host_fields(provider: Provider) -> dict[str, str]:
+    """Fields that shape the host of a URL template: 'label' (one label among fixed ones) or 'host'."""
+    found: dict[str, str] = {}
+    for template in _templates(provider):
+        host = template.split("://", 1)[1].split("/", 1)[0] if "://" in template else ""
+        if template_fields(host) and host == "{" + next(iter(template_fields(host))) + "}":
+            found[next(iter(template_fields(host)))] = "host"
+            continue
+        for label in host.split("."):
+            for name in template_fields(label):
+                found[name] = "label" if label == "{" + name + "}" else found.get(name, "host")
+    return found
+
+
+@pytest.mark.parametrize("provider", OAUTH_PROVIDERS, ids=ids(OAUTH_PROVIDERS))
+def test_free_text_tenant_labels_use_the_strict_dns_label_pattern(provider: Provider) -> None:
+    for name, how in _host_fields(provider).items():
+        field = provider.field(name)
+        assert field is not None
+        if field.type == "select":
+            continue
+        assert field.pattern, f"{name} shapes a host: it needs a pattern"
+        if how == "label":
+            assert field.pattern == DNS_LABEL, name
+        pattern = re.compile(field.pattern)
+        for hostile in ("evil.com#", "evil.com/", "a@evil.com", "evil.com?x=", "EVIL", "-a", "a_b", "a..b",
+                        "x.evil.com", "169.254.169.254", ""):
+            assert not pattern.fullmatch(hostile), (name, hostile)
+
+
+@pytest.mark.parametrize("provider", [p for p in OAUTH_PROVIDERS if p.oauth and p.oauth.host_rule == "suffix"],
+                         ids=lambda p: p.id)
+def test_suffix_entries_render_under_their_allowed_hosts(provider: Provider) -> None:
+    spec = provider.oauth
+    assert spec is not None
+    for values, _ in samples(provider):
+        endpoints = oauth.resolve_endpoints(provider, org_config(provider, values), allow_local_http=False)
+        for url in (endpoints.authorize_url, endpoints.token_url, endpoints.refresh_url, endpoints.revocation_url):
+            if url:
+                assert check_url(url, allowed_suffixes=spec.allowed_host_suffixes) == url
+
+
+@pytest.mark.parametrize("provider", [p for p in OAUTH_PROVIDERS if p.oauth and p.oauth.host_rule == "public"],
+                         ids=lambda p: p.id)
+def test_public_entries_take_the_host_from_a_url_field_checked_by_the_generic_rules(provider: Provider) -> None:
+    spec = provider.oauth
+    assert spec is not None and not spec.allowed_host_suffixes
+    for template in _templates(provider):
+        name = template_fields(template)
+        assert template.startswith("{") and len(name) == 1, template
+        field = provider.field(next(iter(name)))
+        if field is not None:  # discovery fills the others, through the same checks
+            assert field.type == "url"
+
+
+def test_gitlab_com_and_self_managed_follow_different_host_rules() -> None:
+    assert REGISTRY.get("gitlab").oauth.host_rule == "suffix"  # type: ignore[union-attr]
+    assert REGISTRY.get("gitlab-self-managed").oauth.host_rule == "public"  # type: ignore[union-attr]
+    with pytest.raises(UnsafeUrl):
+        oauth.resolve_endpoints(REGISTRY.get("gitlab-self-managed"), {"base_url": "https://10.0.0.1"},
+                                allow_local_http=False)
+
+
+# ------------------------------------------------------------------ agreement with the facts
+
+
+@pytest.mark.parametrize("provider", IN_FACTS, ids=ids(IN_FACTS))
+def test_auth_type_matches_the_facts(provider: Provider) -> None:
+    assert provider.auth_type == FACTS_AUTH_TYPE[FACTS_BY_ID[provider.id]["auth_mode"]]
+
+
+@pytest.mark.parametrize("provider", OAUTH_IN_FACTS, ids=ids(OAUTH_IN_FACTS))
+def test_urls_match_the_facts(provider: Provider) -> None:
+    fact = FACTS_BY_ID[provider.id]
+    for ours, theirs in samples(provider):
+        endpoints = oauth.resolve_endpoints(provider, org_config(provider, ours), allow_local_http=False)
+        assert endpoints.authorize_url == render_fact(fact["authorization_url"], theirs)
+        if (provider.id, "token_url") not in DEVIATIONS:
+            assert endpoints.token_url == render_fact(fact["token_url"], theirs)
+        if fact["refresh_url"]:
+            assert endpoints.refresh_url == render_fact(fact["refresh_url"], theirs)
+        else:
+            assert endpoints.refresh_url == endpoints.token_url
+
+
+def test_the_monday_token_url_deviation_is_only_the_path() -> None:
+    fact, ours = FACTS_BY_ID["monday"]["token_url"], REGISTRY.get("monday").oauth.token_url  # type: ignore[union-attr]
+    assert urlsplit(fact).netloc == urlsplit(ours).netloc == "auth.monday.com"
+    assert (urlsplit(fact).path, urlsplit(ours).path) == ("/oauth2/token", "/oauth_ms/oauth/token")
+
+
+@pytest.mark.parametrize("provider", OAUTH_IN_FACTS, ids=ids(OAUTH_IN_FACTS))
+def test_scope_separator_matches_the_facts(provider: Provider) -> None:
+    assert provider.oauth is not None
+    if (provider.id, "scope_separator") not in DEVIATIONS:
+        assert provider.oauth.scope_separator == FACTS_BY_ID[provider.id]["scope_separator"]
+
+
+@pytest.mark.parametrize("provider", OAUTH_IN_FACTS, ids=ids(OAUTH_IN_FACTS))
+def test_pkce_matches_the_facts_allowing_only_documented_upgrades(provider: Provider) -> None:
+    assert provider.oauth is not None
+    fact = FACTS_BY_ID[provider.id]["pkce"]
+    if fact:
+        assert provider.oauth.pkce, "never turn PKCE off where the facts have it on"
+    elif (provider.id, "pkce") in DEVIATIONS:
+        assert provider.oauth.pkce
+    else:
+        assert not provider.oauth.pkce
+
+
+@pytest.mark.parametrize("provider", OAUTH_IN_FACTS, ids=ids(OAUTH_IN_FACTS))
+def test_client_auth_and_body_format_match_the_facts(provider: Provider) -> None:
+    assert provider.oauth is not None
+    fact = FACTS_BY_ID[provider.id]
+    expected = CUSTOM_AT_SOURCE.get(provider.id) or FACTS_CLIENT_AUTH[fact["token_auth_method"]]
+    assert provider.oauth.client_auth == expected
+    assert provider.oauth.body_format == fact["body_format"]
+
+
+def _fact_value(value: object) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+@pytest.mark.parametrize("provider", OAUTH_IN_FACTS, ids=ids(OAUTH_IN_FACTS))
+def test_authorization_params_match_the_facts(provider: Provider) -> None:
+    fact = FACTS_BY_ID[provider.id]
+    ours, _ = samples(provider)[0]
+    endpoints = oauth.resolve_endpoints(provider, org_config(provider, ours), allow_local_http=False)
+    url = oauth.build_authorize_url(provider, authorize_url=endpoints.authorize_url, client_id="cid",
+                                    redirect_uri="https://api.example.com/oauth/callback/x", state="s" * 43,
+                                    code_verifier="v" * 64, scopes=["a"])
+    query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+    for key, value in (fact["authorization_params"] or {}).items():
+        assert query.get(key) == _fact_value(value), key
+
+
+@pytest.mark.parametrize("provider", OAUTH_IN_FACTS, ids=ids(OAUTH_IN_FACTS))
+def test_token_and_refresh_params_match_the_facts(provider: Provider) -> None:
+    fact = FACTS_BY_ID[provider.id]
+    exchange = oauth.code_exchange_params(provider, code="c", redirect_uri="https://r", code_verifier=None)
+    refresh = oauth.refresh_params(provider, refresh_token="rt")
+    for key, value in (fact["token_params"] or {}).items():
+        assert exchange.get(key) == _fact_value(value), key
+    for key, value in (fact["refresh_params"] or {}).items():
+        assert refresh.get(key) == _fact_value(value), key
+
+
+@pytest.mark.parametrize("provider", OAUTH_IN_FACTS, ids=ids(OAUTH_IN_FACTS))
+def test_default_scopes_and_kept_metadata_include_the_facts(provider: Provider) -> None:
+    spec = provider.oauth
+    assert spec is not None
+    fact = FACTS_BY_ID[provider.id]
+    assert set(fact["default_scopes"] or ()) <= set(spec.scopes)
+    assert set(fact["token_response_metadata"] or ()) <= set(spec.metadata_from_token)
+    assert set(fact["redirect_uri_metadata"] or ()) <= set(spec.metadata_from_callback)
+    if fact["alternate_access_token_response_path"]:
+        assert spec.token_path == fact["alternate_access_token_response_path"]
+
+
+def test_render_fact_follows_the_facts_fallback_convention() -> None:
+    template = "https://${connectionConfig.h}/a || https://login.example.com/a"
+    assert render_fact(template, {"h": "x.example.com"}) == "https://x.example.com/a"
+    assert render_fact(template, {}) == "https://login.example.com/a"
