@@ -53,110 +53,214 @@ class Expect:
     org: dict[str, str] = field(default_factory=dict)  # the sample org's field values
 
 
-GOOGLE = dict(authorize="https://accounts.google.com/o/oauth2/v2/auth", token="https://oauth2.googleapis.com/token",
-              params={"access_type": "offline", "prompt": "consent"})
-ATLASSIAN = dict(authorize="https://auth.atlassian.com/authorize", token="https://auth.atlassian.com/oauth/token",
-                 params={"audience": "api.atlassian.com", "prompt": "consent"})
-MICROSOFT_COMMON = dict(authorize="https://login.microsoftonline.com/common/oauth2/v2.0/authorize",
-                        token="https://login.microsoftonline.com/common/oauth2/v2.0/token",
-                        params={"response_mode": "query"})
+GOOGLE = dict(
+    authorize="https://accounts.google.com/o/oauth2/v2/auth",
+    token="https://oauth2.googleapis.com/token",
+    params={"access_type": "offline", "prompt": "consent"},
+)
+ATLASSIAN = dict(
+    authorize="https://auth.atlassian.com/authorize",
+    token="https://auth.atlassian.com/oauth/token",
+    params={"audience": "api.atlassian.com", "prompt": "consent"},
+)
+MICROSOFT_COMMON = dict(
+    authorize="https://login.microsoftonline.com/common/oauth2/v2.0/authorize",
+    token="https://login.microsoftonline.com/common/oauth2/v2.0/token",
+    params={"response_mode": "query"},
+)
 
 EXPECTED: dict[str, Expect] = {
-    "airtable": Expect("https://airtable.com/oauth2/v1/authorize", "https://airtable.com/oauth2/v1/token",
-                       auth="basic"),
+    "airtable": Expect(
+        "https://airtable.com/oauth2/v1/authorize", "https://airtable.com/oauth2/v1/token", auth="basic"
+    ),
     "asana": Expect("https://app.asana.com/-/oauth_authorize", "https://app.asana.com/-/oauth_token"),
     "atlassian": Expect(**ATLASSIAN),
-    "bitbucket": Expect("https://bitbucket.org/site/oauth2/authorize",
-                        "https://bitbucket.org/site/oauth2/access_token"),
+    "bitbucket": Expect(
+        "https://bitbucket.org/site/oauth2/authorize", "https://bitbucket.org/site/oauth2/access_token"
+    ),
     "box": Expect("https://account.box.com/api/oauth2/authorize", "https://api.box.com/oauth2/token"),
     "calendly": Expect("https://auth.calendly.com/oauth/authorize", "https://auth.calendly.com/oauth/token"),
     "clickup": Expect("https://app.clickup.com/api", "https://api.clickup.com/api/v2/oauth/token"),
     "confluence": Expect(**ATLASSIAN),
     "discord": Expect("https://discord.com/api/oauth2/authorize", "https://discord.com/api/oauth2/token"),
-    "docusign": Expect("https://account.docusign.com/oauth/auth", "https://account.docusign.com/oauth/token",
-                       auth="basic"),
-    "docusign-sandbox": Expect("https://account-d.docusign.com/oauth/auth",
-                               "https://account-d.docusign.com/oauth/token", auth="basic"),
-    "dropbox": Expect("https://www.dropbox.com/oauth2/authorize", "https://api.dropboxapi.com/oauth2/token",
-                      params={"token_access_type": "offline"}),
-    "figma": Expect("https://www.figma.com/oauth", "https://api.figma.com/v1/oauth/token", auth="basic",
-                    scope_separator=",", refresh="https://api.figma.com/v1/oauth/refresh"),
-    "generic_oauth2": Expect("https://idp.example.com/authorize", "https://idp.example.com/token", auth="basic",
-                             org={"authorization_endpoint": "https://idp.example.com/authorize",
-                                  "token_endpoint": "https://idp.example.com/token"}),
-    "generic_oidc": Expect("https://login.example.com/oauth2/auth", "https://login.example.com/oauth2/token",
-                           auth="basic",
-                           org={"issuer": "https://login.example.com",
-                                "authorization_endpoint": "https://login.example.com/oauth2/auth",
-                                "token_endpoint": "https://login.example.com/oauth2/token"}),
-    "github": Expect("https://github.com/login/oauth/authorize", "https://github.com/login/oauth/access_token"),
+    "docusign": Expect(
+        "https://account.docusign.com/oauth/auth", "https://account.docusign.com/oauth/token", auth="basic"
+    ),
+    "docusign-sandbox": Expect(
+        "https://account-d.docusign.com/oauth/auth",
+        "https://account-d.docusign.com/oauth/token",
+        auth="basic",
+    ),
+    "dropbox": Expect(
+        "https://www.dropbox.com/oauth2/authorize",
+        "https://api.dropboxapi.com/oauth2/token",
+        params={"token_access_type": "offline"},
+    ),
+    "figma": Expect(
+        "https://www.figma.com/oauth",
+        "https://api.figma.com/v1/oauth/token",
+        auth="basic",
+        scope_separator=",",
+        refresh="https://api.figma.com/v1/oauth/refresh",
+    ),
+    "generic_oauth2": Expect(
+        "https://idp.example.com/authorize",
+        "https://idp.example.com/token",
+        auth="basic",
+        org={
+            "authorization_endpoint": "https://idp.example.com/authorize",
+            "token_endpoint": "https://idp.example.com/token",
+        },
+    ),
+    "generic_oidc": Expect(
+        "https://login.example.com/oauth2/auth",
+        "https://login.example.com/oauth2/token",
+        auth="basic",
+        org={
+            "issuer": "https://login.example.com",
+            "authorization_endpoint": "https://login.example.com/oauth2/auth",
+            "token_endpoint": "https://login.example.com/oauth2/token",
+        },
+    ),
+    "github": Expect(
+        "https://github.com/login/oauth/authorize", "https://github.com/login/oauth/access_token"
+    ),
     "gitlab": Expect("https://gitlab.com/oauth/authorize", "https://gitlab.com/oauth/token"),
-    "gitlab-self-managed": Expect("https://git.acme.example/oauth/authorize", "https://git.acme.example/oauth/token",
-                                  org={"base_url": "https://git.acme.example"}),
+    "gitlab-self-managed": Expect(
+        "https://git.acme.example/oauth/authorize",
+        "https://git.acme.example/oauth/token",
+        org={"base_url": "https://git.acme.example"},
+    ),
     "google": Expect(**GOOGLE),
     "google-calendar": Expect(**GOOGLE),
     "google-drive": Expect(**GOOGLE),
     "google-mail": Expect(**GOOGLE),
     "google-sheet": Expect(**GOOGLE),
     "hubspot": Expect("https://app.hubspot.com/oauth/authorize", "https://api.hubapi.com/oauth/v1/token"),
-    "intercom": Expect("https://app.eu.intercom.com/oauth", "https://api.eu.intercom.io/auth/eagle/token",
-                       org={"region": "eu"}),
+    "intercom": Expect(
+        "https://app.eu.intercom.com/oauth",
+        "https://api.eu.intercom.io/auth/eagle/token",
+        org={"region": "eu"},
+    ),
     "jira": Expect(**ATLASSIAN),
-    "jira-data-center": Expect("https://jira.acme.example/rest/oauth2/latest/authorize",
-                               "https://jira.acme.example/rest/oauth2/latest/token",
-                               params={"grant_type": "authorization_code"},
-                               org={"base_url": "https://jira.acme.example"}),
-    "linear": Expect("https://linear.app/oauth/authorize", "https://api.linear.app/oauth/token",
-                     scope_separator=",", params={"prompt": "consent"}),
-    "mailchimp": Expect("https://login.mailchimp.com/oauth2/authorize", "https://login.mailchimp.com/oauth2/token"),
+    "jira-data-center": Expect(
+        "https://jira.acme.example/rest/oauth2/latest/authorize",
+        "https://jira.acme.example/rest/oauth2/latest/token",
+        params={"grant_type": "authorization_code"},
+        org={"base_url": "https://jira.acme.example"},
+    ),
+    "linear": Expect(
+        "https://linear.app/oauth/authorize",
+        "https://api.linear.app/oauth/token",
+        scope_separator=",",
+        params={"prompt": "consent"},
+    ),
+    "mailchimp": Expect(
+        "https://login.mailchimp.com/oauth2/authorize", "https://login.mailchimp.com/oauth2/token"
+    ),
     "microsoft": Expect(**MICROSOFT_COMMON),
     "microsoft-tenant-specific": Expect(
         "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize",
         "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token",
-        params={"response_mode": "query", "prompt": "consent"}, org={"tenant": "contoso.onmicrosoft.com"}),
+        params={"response_mode": "query", "prompt": "consent"},
+        org={"tenant": "contoso.onmicrosoft.com"},
+    ),
     "miro": Expect("https://miro.com/oauth/authorize", "https://api.miro.com/v1/oauth/token"),
-    "monday": Expect("https://auth.monday.com/oauth2/authorize", "https://auth.monday.com/oauth_ms/oauth/token",
-                     params={"force_install_if_needed": "true"}),
-    "notion": Expect("https://api.notion.com/v1/oauth/authorize", "https://api.notion.com/v1/oauth/token",
-                     auth="basic", body="json", params={"owner": "user"}),
-    "okta": Expect("https://acme.okta.com/oauth2/v1/authorize", "https://acme.okta.com/oauth2/v1/token",
-                   params={"response_mode": "query"}, org={"subdomain": "acme"}),
+    "monday": Expect(
+        "https://auth.monday.com/oauth2/authorize",
+        "https://auth.monday.com/oauth_ms/oauth/token",
+        params={"force_install_if_needed": "true"},
+    ),
+    "notion": Expect(
+        "https://api.notion.com/v1/oauth/authorize",
+        "https://api.notion.com/v1/oauth/token",
+        auth="basic",
+        body="json",
+        params={"owner": "user"},
+    ),
+    "okta": Expect(
+        "https://acme.okta.com/oauth2/v1/authorize",
+        "https://acme.okta.com/oauth2/v1/token",
+        params={"response_mode": "query"},
+        org={"subdomain": "acme"},
+    ),
     "outlook": Expect(**MICROSOFT_COMMON),
-    "pipedrive": Expect("https://oauth.pipedrive.com/oauth/authorize", "https://oauth.pipedrive.com/oauth/token",
-                        auth="basic", pkce=False),
-    "quickbooks": Expect("https://appcenter.intuit.com/connect/oauth2",
-                         "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"),
-    "quickbooks-sandbox": Expect("https://appcenter.intuit.com/connect/oauth2",
-                                 "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"),
-    "salesforce": Expect("https://acme.my.salesforce.com/services/oauth2/authorize",
-                         "https://acme.my.salesforce.com/services/oauth2/token", params={"prompt": "consent"},
-                         org={"hostname": "acme.my.salesforce.com"}),
-    "salesforce-sandbox": Expect("https://test.salesforce.com/services/oauth2/authorize",
-                                 "https://test.salesforce.com/services/oauth2/token"),
-    "shopify": Expect("https://acme-store.myshopify.com/admin/oauth/authorize",
-                      "https://acme-store.myshopify.com/admin/oauth/access_token", scope_separator=",",
-                      token_params={"expiring": "1"}, org={"shop": "acme-store"}),
-    "slack": Expect("https://slack.com/oauth/v2/authorize", "https://slack.com/api/oauth.v2.access", pkce=False,
-                    scope_separator=","),
+    "pipedrive": Expect(
+        "https://oauth.pipedrive.com/oauth/authorize",
+        "https://oauth.pipedrive.com/oauth/token",
+        auth="basic",
+        pkce=False,
+    ),
+    "quickbooks": Expect(
+        "https://appcenter.intuit.com/connect/oauth2",
+        "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer",
+    ),
+    "quickbooks-sandbox": Expect(
+        "https://appcenter.intuit.com/connect/oauth2",
+        "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer",
+    ),
+    "salesforce": Expect(
+        "https://acme.my.salesforce.com/services/oauth2/authorize",
+        "https://acme.my.salesforce.com/services/oauth2/token",
+        params={"prompt": "consent"},
+        org={"hostname": "acme.my.salesforce.com"},
+    ),
+    "salesforce-sandbox": Expect(
+        "https://test.salesforce.com/services/oauth2/authorize",
+        "https://test.salesforce.com/services/oauth2/token",
+    ),
+    "shopify": Expect(
+        "https://acme-store.myshopify.com/admin/oauth/authorize",
+        "https://acme-store.myshopify.com/admin/oauth/access_token",
+        scope_separator=",",
+        token_params={"expiring": "1"},
+        org={"shop": "acme-store"},
+    ),
+    "slack": Expect(
+        "https://slack.com/oauth/v2/authorize",
+        "https://slack.com/api/oauth.v2.access",
+        pkce=False,
+        scope_separator=",",
+    ),
     "spotify": Expect("https://accounts.spotify.com/authorize", "https://accounts.spotify.com/api/token"),
     "stripe": Expect("https://connect.stripe.com/oauth/authorize", "https://connect.stripe.com/oauth/token"),
-    "stripe-express": Expect("https://connect.stripe.com/express/oauth/authorize",
-                             "https://connect.stripe.com/oauth/token"),
-    "todoist": Expect("https://todoist.com/oauth/authorize", "https://todoist.com/oauth/access_token",
-                      scope_separator=","),
-    "twitter-v2": Expect("https://x.com/i/oauth2/authorize", "https://api.twitter.com/2/oauth2/token", auth="basic",
-                         params={"response_mode": "query"}),
-    "typeform": Expect("https://api.typeform.com/oauth/authorize", "https://api.typeform.com/oauth/token",
-                       pkce=False),
+    "stripe-express": Expect(
+        "https://connect.stripe.com/express/oauth/authorize", "https://connect.stripe.com/oauth/token"
+    ),
+    "todoist": Expect(
+        "https://todoist.com/oauth/authorize", "https://todoist.com/oauth/access_token", scope_separator=","
+    ),
+    "twitter-v2": Expect(
+        "https://x.com/i/oauth2/authorize",
+        "https://api.twitter.com/2/oauth2/token",
+        auth="basic",
+        params={"response_mode": "query"},
+    ),
+    "typeform": Expect(
+        "https://api.typeform.com/oauth/authorize", "https://api.typeform.com/oauth/token", pkce=False
+    ),
     "webflow": Expect("https://webflow.com/oauth/authorize", "https://api.webflow.com/oauth/access_token"),
-    "xero": Expect("https://login.xero.com/identity/connect/authorize", "https://identity.xero.com/connect/token"),
-    "zendesk": Expect("https://acme.zendesk.com/oauth/authorizations/new", "https://acme.zendesk.com/oauth/tokens",
-                      token_params={"expires_in": "1800"}, refresh_params={"expires_in": "1800"},
-                      org={"subdomain": "acme"}),
-    "zoho": Expect("https://accounts.zoho.eu/oauth/v2/auth", "https://accounts.zoho.eu/oauth/v2/token",
-                   params={"access_type": "offline", "prompt": "consent"}, org={"region": "eu"}),
-    "zoho-crm": Expect("https://accounts.zoho.com/oauth/v2/auth", "https://accounts.zoho.com/oauth/v2/token",
-                       params={"access_type": "offline", "prompt": "consent"}),
+    "xero": Expect(
+        "https://login.xero.com/identity/connect/authorize", "https://identity.xero.com/connect/token"
+    ),
+    "zendesk": Expect(
+        "https://acme.zendesk.com/oauth/authorizations/new",
+        "https://acme.zendesk.com/oauth/tokens",
+        token_params={"expires_in": "1800"},
+        refresh_params={"expires_in": "1800"},
+        org={"subdomain": "acme"},
+    ),
+    "zoho": Expect(
+        "https://accounts.zoho.eu/oauth/v2/auth",
+        "https://accounts.zoho.eu/oauth/v2/token",
+        params={"access_type": "offline", "prompt": "consent"},
+        org={"region": "eu"},
+    ),
+    "zoho-crm": Expect(
+        "https://accounts.zoho.com/oauth/v2/auth",
+        "https://accounts.zoho.com/oauth/v2/token",
+        params={"access_type": "offline", "prompt": "consent"},
+    ),
     "zoom": Expect("https://zoom.us/oauth/authorize", "https://zoom.us/oauth/token", scope_separator=","),
 }
 
@@ -170,9 +274,13 @@ def provider(pid: str) -> Provider:
 
 def org_config(p: Provider, values: dict[str, str]) -> dict[str, str]:
     """The org's stored config, as POST /integrations leaves it (discovered endpoints are stored as is)."""
-    discovered = {k: v for k, v in values.items() if k.endswith("_endpoint") and p.oauth and p.oauth.discovery}
+    discovered = {
+        k: v for k, v in values.items() if k.endswith("_endpoint") and p.oauth and p.oauth.discovery
+    }
     given = {k: v for k, v in values.items() if k not in discovered}
-    cleaned = validation.validate_credentials(p, {**given, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET})
+    cleaned = validation.validate_credentials(
+        p, {**given, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
+    )
     return {k: v for k, v in cleaned.items() if k not in ("client_id", "client_secret")} | discovered
 
 
@@ -206,9 +314,16 @@ class Recorder:
         self.requests: list[httpx.Request] = []
         self.status = status
         self.content_type = content_type
-        self.body = body if body is not None else {
-            "access_token": "at-123", "token_type": "bearer", "refresh_token": "rt-456", "expires_in": 3600,
-        }
+        self.body = (
+            body
+            if body is not None
+            else {
+                "access_token": "at-123",
+                "token_type": "bearer",
+                "refresh_token": "rt-456",
+                "expires_in": 3600,
+            }
+        )
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
@@ -231,22 +346,43 @@ def request_body(request: httpx.Request) -> tuple[str, dict[str, str]]:
 def basic(client_id: str, client_secret: str) -> str:
     from urllib.parse import quote_plus
 
-    return "Basic " + base64.b64encode(f"{quote_plus(client_id)}:{quote_plus(client_secret)}".encode()).decode()
+    return (
+        "Basic " + base64.b64encode(f"{quote_plus(client_id)}:{quote_plus(client_secret)}".encode()).decode()
+    )
 
 
-def exchange(pid: str, recorder: Recorder, *, url: str | None = None, callback: dict[str, str] | None = None,
-             pkce: bool | None = None) -> oauth.TokenSet:
+def exchange(
+    pid: str,
+    recorder: Recorder,
+    *,
+    url: str | None = None,
+    callback: dict[str, str] | None = None,
+    pkce: bool | None = None,
+) -> oauth.TokenSet:
     p = provider(pid)
     config = org_config(p, EXPECTED[pid].org)
     use_pkce = p.oauth.pkce if pkce is None and p.oauth else bool(pkce)
     request = oauth.build_token_request(
-        p, url=url or endpoints_for(pid).token_url, client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
+        p,
+        url=url or endpoints_for(pid).token_url,
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
         client_auth=oauth.client_auth_method(p, config),
-        params=oauth.code_exchange_params(p, code="code-1", redirect_uri=redirect_uri(API_BASE, pid),
-                                          code_verifier=VERIFIER if use_pkce else None),
+        params=oauth.code_exchange_params(
+            p,
+            code="code-1",
+            redirect_uri=redirect_uri(API_BASE, pid),
+            code_verifier=VERIFIER if use_pkce else None,
+        ),
     )
-    return oauth.send_token_request(recorder.client(), p, request, allowed_suffixes=oauth.allowed_suffixes(p),
-                                    now=NOW, callback_params=callback)
+    return oauth.send_token_request(
+        recorder.client(),
+        p,
+        request,
+        allowed_suffixes=oauth.allowed_suffixes(p),
+        now=NOW,
+        callback_params=callback,
+    )
 
 
 # ------------------------------------------------------------------ every provider
@@ -279,8 +415,15 @@ def test_authorize_url(pid: str) -> None:
         assert "scope" not in query
     for key, value in expect.params.items():
         assert query[key] == value, key
-    known = {"response_type", "client_id", "redirect_uri", "state", "scope", "code_challenge",
-             "code_challenge_method"}
+    known = {
+        "response_type",
+        "client_id",
+        "redirect_uri",
+        "state",
+        "scope",
+        "code_challenge",
+        "code_challenge_method",
+    }
     assert set(query) - known == set(expect.params), "no unexpected authorize parameter"
 
 
@@ -299,13 +442,15 @@ def test_authorize_url_against_the_reference_facts(pid: str) -> None:
         "intercom": "https://app.eu.intercom.com/oauth",
         "zoho": "https://accounts.zoho.eu/oauth/v2/auth",
         "zoho-crm": "https://accounts.zoho.com/oauth/v2/auth",
-        "microsoft-tenant-specific":
-            "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize",
+        "microsoft-tenant-specific": "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize",
         "jira-data-center": "https://jira.acme.example/rest/oauth2/latest/authorize",
     }
     expected = by_hand.get(pid, fact["authorization_url"])
     assert "${" not in expected
-    assert (urlsplit(base).netloc, urlsplit(base).path) == (urlsplit(expected).netloc, urlsplit(expected).path)
+    assert (urlsplit(base).netloc, urlsplit(base).path) == (
+        urlsplit(expected).netloc,
+        urlsplit(expected).path,
+    )
     for key, value in (fact["authorization_params"] or {}).items():
         assert query[key] == (str(value).lower() if isinstance(value, bool) else str(value)), key
     for scope in fact["default_scopes"] or ():
@@ -315,8 +460,15 @@ def test_authorize_url_against_the_reference_facts(pid: str) -> None:
 @pytest.mark.parametrize("pid", OAUTH_IDS)
 def test_code_exchange_request(pid: str) -> None:
     expect = EXPECTED[pid]
-    recorder = Recorder({"ok": True, "access_token": "at-123", "token_type": "bearer", "refresh_token": "rt-456",
-                         "expires_in": 3600})
+    recorder = Recorder(
+        {
+            "ok": True,
+            "access_token": "at-123",
+            "token_type": "bearer",
+            "refresh_token": "rt-456",
+            "expires_in": 3600,
+        }
+    )
     tokens = exchange(pid, recorder)
     assert (tokens.access_token, tokens.refresh_token, tokens.expires_at) == ("at-123", "rt-456", NOW + 3600)
     [sent] = recorder.requests
@@ -325,8 +477,12 @@ def test_code_exchange_request(pid: str) -> None:
     assert sent.headers["accept"] == "application/json"
     kind, body = request_body(sent)
     assert kind == expect.body
-    expected_body = {"grant_type": "authorization_code", "code": "code-1",
-                     "redirect_uri": f"{API_BASE}/oauth/callback/{pid}", **expect.token_params}
+    expected_body = {
+        "grant_type": "authorization_code",
+        "code": "code-1",
+        "redirect_uri": f"{API_BASE}/oauth/callback/{pid}",
+        **expect.token_params,
+    }
     if expect.pkce:
         expected_body["code_verifier"] = VERIFIER
     if expect.auth == "basic":
@@ -346,12 +502,18 @@ def test_refresh_request(pid: str) -> None:
     config = org_config(p, expect.org)
     endpoints = endpoints_for(pid)
     assert endpoints.refresh_url == (expect.refresh or expect.token)
-    request = oauth.build_token_request(p, url=endpoints.refresh_url, client_id=CLIENT_ID,
-                                        client_secret=CLIENT_SECRET, client_auth=oauth.client_auth_method(p, config),
-                                        params=oauth.refresh_params(p, refresh_token="rt-456"))
+    request = oauth.build_token_request(
+        p,
+        url=endpoints.refresh_url,
+        client_id=CLIENT_ID,
+        client_secret=CLIENT_SECRET,
+        client_auth=oauth.client_auth_method(p, config),
+        params=oauth.refresh_params(p, refresh_token="rt-456"),
+    )
     recorder = Recorder({"ok": True, "access_token": "at-2", "expires_in": 60})
-    tokens = oauth.send_token_request(recorder.client(), p, request, allowed_suffixes=oauth.allowed_suffixes(p),
-                                      now=NOW)
+    tokens = oauth.send_token_request(
+        recorder.client(), p, request, allowed_suffixes=oauth.allowed_suffixes(p), now=NOW
+    )
     assert tokens.access_token == "at-2" and tokens.expires_at == NOW + 60
     [sent] = recorder.requests
     assert (sent.method, str(sent.url)) == ("POST", expect.refresh or expect.token)
@@ -378,10 +540,22 @@ def test_slack_without_ok_is_an_error() -> None:
 
 
 def test_slack_user_token_is_found_in_authed_user() -> None:
-    tokens = exchange("slack", Recorder({
-        "ok": True, "app_id": "A1", "team": {"id": "T123", "name": "Acme"},
-        "authed_user": {"id": "U1", "scope": "search:read", "access_token": "xoxp-user", "token_type": "user"},
-    }))
+    tokens = exchange(
+        "slack",
+        Recorder(
+            {
+                "ok": True,
+                "app_id": "A1",
+                "team": {"id": "T123", "name": "Acme"},
+                "authed_user": {
+                    "id": "U1",
+                    "scope": "search:read",
+                    "access_token": "xoxp-user",
+                    "token_type": "user",
+                },
+            }
+        ),
+    )
     assert tokens.access_token == "xoxp-user"
     assert tokens.token_type == "user"
     assert tokens.scope == "search:read"
@@ -389,39 +563,72 @@ def test_slack_user_token_is_found_in_authed_user() -> None:
 
 
 def test_slack_bot_token_at_the_top_level_wins() -> None:
-    tokens = exchange("slack", Recorder({
-        "ok": True, "access_token": "xoxb-bot", "token_type": "bot", "bot_user_id": "B1",
-        "team": {"id": "T123"}, "authed_user": {"id": "U1", "access_token": "xoxp-user"},
-        "incoming_webhook": {"url": "https://hooks.slack.com/x", "channel": "#general", "channel_id": "C1"},
-    }))
+    tokens = exchange(
+        "slack",
+        Recorder(
+            {
+                "ok": True,
+                "access_token": "xoxb-bot",
+                "token_type": "bot",
+                "bot_user_id": "B1",
+                "team": {"id": "T123"},
+                "authed_user": {"id": "U1", "access_token": "xoxp-user"},
+                "incoming_webhook": {
+                    "url": "https://hooks.slack.com/x",
+                    "channel": "#general",
+                    "channel_id": "C1",
+                },
+            }
+        ),
+    )
     assert tokens.access_token == "xoxb-bot"
-    assert tokens.metadata == {"team.id": "T123", "bot_user_id": "B1", "incoming_webhook.url": "https://hooks.slack.com/x",
-                               "incoming_webhook.channel": "#general", "incoming_webhook.channel_id": "C1"}
+    assert tokens.metadata == {
+        "team.id": "T123",
+        "bot_user_id": "B1",
+        "incoming_webhook.url": "https://hooks.slack.com/x",
+        "incoming_webhook.channel": "#general",
+        "incoming_webhook.channel_id": "C1",
+    }
 
 
 @pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded; charset=utf-8", "text/plain"])
 def test_github_form_encoded_answer_is_read(content_type: str) -> None:
-    recorder = Recorder(b"access_token=gho_abc&scope=read%3Auser&token_type=bearer", content_type=content_type)
+    recorder = Recorder(
+        b"access_token=gho_abc&scope=read%3Auser&token_type=bearer", content_type=content_type
+    )
     tokens = exchange("github", recorder)
     assert (tokens.access_token, tokens.scope, tokens.expires_at) == ("gho_abc", "read:user", None)
     assert recorder.requests[0].headers["accept"] == "application/json"
 
 
 def test_github_error_in_a_form_encoded_200_is_an_error() -> None:
-    recorder = Recorder(b"error=bad_verification_code&error_description=The+code+is+incorrect",
-                        content_type="application/x-www-form-urlencoded")
+    recorder = Recorder(
+        b"error=bad_verification_code&error_description=The+code+is+incorrect",
+        content_type="application/x-www-form-urlencoded",
+    )
     with pytest.raises(ProviderError):
         exchange("github", recorder)
 
 
 def test_salesforce_instance_url_is_kept_and_missing_expiry_stays_unknown() -> None:
-    tokens = exchange("salesforce", Recorder({
-        "access_token": "00D!x", "refresh_token": "5Aep", "instance_url": "https://acme.my.salesforce.com",
-        "id": "https://login.salesforce.com/id/00D/005", "token_type": "Bearer", "issued_at": "1700000000000",
-        "signature": "sig",
-    }))
-    assert tokens.metadata == {"instance_url": "https://acme.my.salesforce.com",
-                               "id": "https://login.salesforce.com/id/00D/005"}
+    tokens = exchange(
+        "salesforce",
+        Recorder(
+            {
+                "access_token": "00D!x",
+                "refresh_token": "5Aep",
+                "instance_url": "https://acme.my.salesforce.com",
+                "id": "https://login.salesforce.com/id/00D/005",
+                "token_type": "Bearer",
+                "issued_at": "1700000000000",
+                "signature": "sig",
+            }
+        ),
+    )
+    assert tokens.metadata == {
+        "instance_url": "https://acme.my.salesforce.com",
+        "id": "https://login.salesforce.com/id/00D/005",
+    }
     assert tokens.expires_at is None
 
 
@@ -431,15 +638,18 @@ def test_quickbooks_realm_id_is_kept_from_the_callback() -> None:
     assert tokens.metadata == {"realmId": "9341453474484455"}
 
 
-@pytest.mark.parametrize("pid,key,value", [
-    ("pipedrive", "api_domain", "https://acme.pipedrive.com"),
-    ("stripe", "stripe_user_id", "acct_123"),
-    ("stripe-express", "stripe_user_id", "acct_123"),
-    ("calendly", "owner", "https://api.calendly.com/users/U1"),
-    ("notion", "workspace_id", "w-1"),
-    ("zoho", "api_domain", "https://www.zohoapis.eu"),
-    ("dropbox", "account_id", "dbid:1"),
-])
+@pytest.mark.parametrize(
+    "pid,key,value",
+    [
+        ("pipedrive", "api_domain", "https://acme.pipedrive.com"),
+        ("stripe", "stripe_user_id", "acct_123"),
+        ("stripe-express", "stripe_user_id", "acct_123"),
+        ("calendly", "owner", "https://api.calendly.com/users/U1"),
+        ("notion", "workspace_id", "w-1"),
+        ("zoho", "api_domain", "https://www.zohoapis.eu"),
+        ("dropbox", "account_id", "dbid:1"),
+    ],
+)
 def test_metadata_kept_from_the_token_response(pid: str, key: str, value: str) -> None:
     tokens = exchange(pid, Recorder({"access_token": "at", key: value, "unrelated": "x"}))
     assert tokens.metadata[key] == value
@@ -454,7 +664,9 @@ def test_notion_sends_json_with_basic_auth_and_its_api_version() -> None:
     assert sent.headers["content-type"] == "application/json"
 
 
-@pytest.mark.parametrize("pid", ["microsoft", "outlook", "microsoft-tenant-specific", "linear", "figma", "monday"])
+@pytest.mark.parametrize(
+    "pid", ["microsoft", "outlook", "microsoft-tenant-specific", "linear", "figma", "monday"]
+)
 def test_pkce_stays_on_where_the_facts_turn_it_off(pid: str) -> None:
     assert FACTS[pid]["pkce"] is False
     _, query = authorize_query(pid)
@@ -467,16 +679,22 @@ def test_pkce_stays_on_where_the_facts_turn_it_off(pid: str) -> None:
 def test_microsoft_tenant_defaults_to_common_and_is_templated() -> None:
     p = provider("microsoft")
     assert org_config(p, {}) == {"tenant": "common"}
-    endpoints = oauth.resolve_endpoints(p, org_config(p, {"tenant": "contoso.onmicrosoft.com"}),
-                                        allow_local_http=False)
-    assert endpoints.token_url == "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token"
+    endpoints = oauth.resolve_endpoints(
+        p, org_config(p, {"tenant": "contoso.onmicrosoft.com"}), allow_local_http=False
+    )
+    assert (
+        endpoints.token_url == "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token"
+    )
 
 
-@pytest.mark.parametrize("region,app,api", [
-    ("us", "app.intercom.com", "api.intercom.io"),
-    ("eu", "app.eu.intercom.com", "api.eu.intercom.io"),
-    ("au", "app.au.intercom.com", "api.au.intercom.io"),
-])
+@pytest.mark.parametrize(
+    "region,app,api",
+    [
+        ("us", "app.intercom.com", "api.intercom.io"),
+        ("eu", "app.eu.intercom.com", "api.eu.intercom.io"),
+        ("au", "app.au.intercom.com", "api.au.intercom.io"),
+    ],
+)
 def test_intercom_regions(region: str, app: str, api: str) -> None:
     p = provider("intercom")
     endpoints = oauth.resolve_endpoints(p, org_config(p, {"region": region}), allow_local_http=False)
@@ -495,42 +713,56 @@ def test_zoho_region_is_a_select() -> None:
 
 def test_zoho_exchanges_the_code_at_the_callbacks_accounts_server() -> None:
     p = provider("zoho")
-    callback = {"code": "code-1", "state": STATE, "location": "eu", "accounts-server": "https://accounts.zoho.eu"}
+    callback = {
+        "code": "code-1",
+        "state": STATE,
+        "location": "eu",
+        "accounts-server": "https://accounts.zoho.eu",
+    }
     token_url = oauth.callback_token_url(p, endpoints_for("zoho").token_url, callback)
     assert token_url == "https://accounts.zoho.eu/oauth/v2/token"
-    recorder = Recorder({"access_token": "1000.x", "api_domain": "https://www.zohoapis.eu", "expires_in": 3600})
+    recorder = Recorder(
+        {"access_token": "1000.x", "api_domain": "https://www.zohoapis.eu", "expires_in": 3600}
+    )
     tokens = exchange("zoho", recorder, url=token_url, callback=callback)
     assert str(recorder.requests[0].url) == "https://accounts.zoho.eu/oauth/v2/token"
-    assert tokens.metadata == {"api_domain": "https://www.zohoapis.eu", "accounts-server": "https://accounts.zoho.eu"}
+    assert tokens.metadata == {
+        "api_domain": "https://www.zohoapis.eu",
+        "accounts-server": "https://accounts.zoho.eu",
+    }
 
 
 def test_zoho_accounts_server_in_another_region_than_chosen() -> None:
     p = provider("zoho")
     token_url = endpoints_for("zoho").token_url  # the org chose eu
     assert oauth.callback_token_url(p, token_url, {"accounts-server": "https://accounts.zoho.com.au"}) == (
-        "https://accounts.zoho.com.au/oauth/v2/token")
+        "https://accounts.zoho.com.au/oauth/v2/token"
+    )
     assert oauth.callback_token_url(p, token_url, {}) == token_url
 
 
-@pytest.mark.parametrize("server", [
-    "https://evil.example",
-    "https://accounts.zoho.eu.evil.example",
-    "https://evilzoho.eu",
-    "https://accounts.zoho.eu@evil.example",
-    "https://evil.example#accounts.zoho.eu",
-    "https://evil.example/?accounts.zoho.eu",
-    "https://accounts.zoho.eu:8443",
-    "https://accounts.zoho.eu/other/path",
-    "http://accounts.zoho.eu",
-    "accounts.zoho.eu",
-    "//accounts.zoho.eu",
-    "https://www.zohoapis.eu",
-    "https://10.0.0.1",
-    "https://169.254.169.254",
-    "https://ACCOUNTS.ZOHO.EU.evil.example",
-    "https://accounts.zoho.eu\\@evil.example",
-    "https://accounts.zoho.eu\r\nHost: evil.example",
-])
+@pytest.mark.parametrize(
+    "server",
+    [
+        "https://evil.example",
+        "https://accounts.zoho.eu.evil.example",
+        "https://evilzoho.eu",
+        "https://accounts.zoho.eu@evil.example",
+        "https://evil.example#accounts.zoho.eu",
+        "https://evil.example/?accounts.zoho.eu",
+        "https://accounts.zoho.eu:8443",
+        "https://accounts.zoho.eu/other/path",
+        "http://accounts.zoho.eu",
+        "accounts.zoho.eu",
+        "//accounts.zoho.eu",
+        "https://www.zohoapis.eu",
+        "https://10.0.0.1",
+        "https://169.254.169.254",
+        "https://ACCOUNTS.ZOHO.EU.evil.example",
+        "https://accounts.zoho.eu\\@evil.example",
+        "https://accounts.zoho.eu\r\nHost: evil.example",
+    ],
+)
 def test_zoho_accounts_server_outside_zoho_is_refused_before_any_request(server: str) -> None:
     p = provider("zoho")
     recorder = Recorder()
@@ -543,51 +775,61 @@ def test_zoho_accounts_server_outside_zoho_is_refused_before_any_request(server:
 
 def test_a_callback_host_parameter_is_ignored_by_providers_without_the_quirk() -> None:
     token_url = endpoints_for("google").token_url
-    assert oauth.callback_token_url(provider("google"), token_url, {"accounts-server": "https://evil.example"}) == (
-        token_url)
+    assert oauth.callback_token_url(
+        provider("google"), token_url, {"accounts-server": "https://evil.example"}
+    ) == (token_url)
 
 
 # Templated hosts never leave the provider's domain (security guide item 10).
 
 
-@pytest.mark.parametrize("pid,name,value", [
-    ("zendesk", "subdomain", "evil.example/"),
-    ("zendesk", "subdomain", "evil.example#"),
-    ("zendesk", "subdomain", "evil.example?"),
-    ("zendesk", "subdomain", "a@evil.example/"),
-    ("shopify", "shop", "evil.example/x"),
-    ("okta", "subdomain", "169.254.169.254/"),
-    ("salesforce", "hostname", "evil.example"),
-    ("salesforce", "hostname", "salesforce.com.evil.example"),
-    ("zoho", "region", "evil.example/x"),
-    ("intercom", "region", "evil.example/"),
-])
+@pytest.mark.parametrize(
+    "pid,name,value",
+    [
+        ("zendesk", "subdomain", "evil.example/"),
+        ("zendesk", "subdomain", "evil.example#"),
+        ("zendesk", "subdomain", "evil.example?"),
+        ("zendesk", "subdomain", "a@evil.example/"),
+        ("shopify", "shop", "evil.example/x"),
+        ("okta", "subdomain", "169.254.169.254/"),
+        ("salesforce", "hostname", "evil.example"),
+        ("salesforce", "hostname", "salesforce.com.evil.example"),
+        ("zoho", "region", "evil.example/x"),
+        ("intercom", "region", "evil.example/"),
+    ],
+)
 def test_templated_hosts_stay_under_the_provider_domain_even_without_field_validation(
-        pid: str, name: str, value: str) -> None:
+    pid: str, name: str, value: str
+) -> None:
     p = provider(pid)
     with pytest.raises(UnsafeUrl):
         oauth.resolve_endpoints(p, {name: value}, allow_local_http=False)
 
 
-@pytest.mark.parametrize("pid,name,value", [
-    ("zendesk", "subdomain", "acme.evil.example"),
-    ("zendesk", "subdomain", "Acme_1"),
-    ("shopify", "shop", "shop.evil"),
-    ("okta", "subdomain", "a/b"),
-    ("salesforce", "hostname", "acme.lightning.force.com"),
-    ("microsoft", "tenant", "../evil"),
-    ("microsoft", "tenant", "a/b?x="),
-    ("zoho", "region", "evil.example"),
-    ("intercom", "region", "eu.evil"),
-    ("gitlab-self-managed", "base_url", "https://gitlab.example.com/"),
-    ("gitlab-self-managed", "base_url", "https://10.1.2.3"),
-    ("gitlab-self-managed", "base_url", "https://user@gitlab.example.com"),
-    ("jira-data-center", "base_url", "http://jira.example.com"),
-    ("generic_oauth2", "token_endpoint", "https://localhost/token"),
-])
+@pytest.mark.parametrize(
+    "pid,name,value",
+    [
+        ("zendesk", "subdomain", "acme.evil.example"),
+        ("zendesk", "subdomain", "Acme_1"),
+        ("shopify", "shop", "shop.evil"),
+        ("okta", "subdomain", "a/b"),
+        ("salesforce", "hostname", "acme.lightning.force.com"),
+        ("microsoft", "tenant", "../evil"),
+        ("microsoft", "tenant", "a/b?x="),
+        ("zoho", "region", "evil.example"),
+        ("intercom", "region", "eu.evil"),
+        ("gitlab-self-managed", "base_url", "https://gitlab.example.com/"),
+        ("gitlab-self-managed", "base_url", "https://10.1.2.3"),
+        ("gitlab-self-managed", "base_url", "https://user@gitlab.example.com"),
+        ("jira-data-center", "base_url", "http://jira.example.com"),
+        ("generic_oauth2", "token_endpoint", "https://localhost/token"),
+    ],
+)
 def test_field_validation_refuses_values_that_would_move_the_host(pid: str, name: str, value: str) -> None:
     p = provider(pid)
-    values = {f.name: (f.example or "x") for f in p.fields if f.required and not f.secret and f.type != "select"}
+    values = {
+        f.name: (f.example or "x") for f in p.fields if f.required and not f.secret and f.type != "select"
+    }
     values |= {"client_id": "id", "client_secret": "secret", name: value}
     with pytest.raises(validation.ValidationFailed) as caught:
         validation.validate_credentials(p, values, allow_local_http=False)
@@ -596,23 +838,40 @@ def test_field_validation_refuses_values_that_would_move_the_host(pid: str, name
 
 def test_generic_oauth2_uses_the_orgs_endpoints_and_auth_method() -> None:
     p = provider("generic_oauth2")
-    config = org_config(p, {"authorization_endpoint": "https://idp.example.com/authorize?tenant=1",
-                            "token_endpoint": "https://idp.example.com/token",
-                            "client_auth_method": "client_secret_post", "scopes": "read write"})
+    config = org_config(
+        p,
+        {
+            "authorization_endpoint": "https://idp.example.com/authorize?tenant=1",
+            "token_endpoint": "https://idp.example.com/token",
+            "client_auth_method": "client_secret_post",
+            "scopes": "read write",
+        },
+    )
     endpoints = oauth.resolve_endpoints(p, config, allow_local_http=False)
     assert endpoints.revocation_url is None
     assert oauth.client_auth_method(p, config) == "client_secret_post"
     assert oauth.requested_scopes(p, config) == ["read", "write"]
-    url = oauth.build_authorize_url(p, authorize_url=endpoints.authorize_url, client_id="c", redirect_uri="https://r",
-                                    state=STATE, code_verifier=VERIFIER, scopes=["read", "write"])
+    url = oauth.build_authorize_url(
+        p,
+        authorize_url=endpoints.authorize_url,
+        client_id="c",
+        redirect_uri="https://r",
+        state=STATE,
+        code_verifier=VERIFIER,
+        scopes=["read", "write"],
+    )
     assert url.startswith("https://idp.example.com/authorize?tenant=1&response_type=code&")
     with pytest.raises(UnsafeUrl):
-        oauth.resolve_endpoints(p, {**config, "token_endpoint": "https://127.0.0.1/token"}, allow_local_http=False)
+        oauth.resolve_endpoints(
+            p, {**config, "token_endpoint": "https://127.0.0.1/token"}, allow_local_http=False
+        )
 
 
 def test_revocation_urls_resolve_where_the_provider_has_one() -> None:
     assert endpoints_for("google").revocation_url == "https://oauth2.googleapis.com/revoke"
-    assert endpoints_for("salesforce").revocation_url == "https://acme.my.salesforce.com/services/oauth2/revoke"
+    assert (
+        endpoints_for("salesforce").revocation_url == "https://acme.my.salesforce.com/services/oauth2/revoke"
+    )
     assert endpoints_for("okta").revocation_url == "https://acme.okta.com/oauth2/v1/revoke"
     assert endpoints_for("gitlab-self-managed").revocation_url == "https://git.acme.example/oauth/revoke"
     assert endpoints_for("zendesk").revocation_url is None

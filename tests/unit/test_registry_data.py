@@ -45,11 +45,50 @@ DNS_LABEL = "^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
 
 # The list, by hand.
 REQUIRED_IDS = {
-    "github", "gitlab", "gitlab-self-managed", "bitbucket", "google", "microsoft", "slack", "notion",
-    "linear", "hubspot", "salesforce", "salesforce-sandbox", "atlassian", "jira", "confluence", "zendesk",
-    "shopify", "okta", "asana", "dropbox", "box", "zoom", "discord", "figma", "airtable", "intercom",
-    "pipedrive", "xero", "quickbooks", "twitter-v2", "spotify", "clickup", "monday", "calendly", "docusign",
-    "mailchimp", "miro", "todoist", "typeform", "webflow", "zoho", "stripe", "freshdesk", "generic_oidc",
+    "github",
+    "gitlab",
+    "gitlab-self-managed",
+    "bitbucket",
+    "google",
+    "microsoft",
+    "slack",
+    "notion",
+    "linear",
+    "hubspot",
+    "salesforce",
+    "salesforce-sandbox",
+    "atlassian",
+    "jira",
+    "confluence",
+    "zendesk",
+    "shopify",
+    "okta",
+    "asana",
+    "dropbox",
+    "box",
+    "zoom",
+    "discord",
+    "figma",
+    "airtable",
+    "intercom",
+    "pipedrive",
+    "xero",
+    "quickbooks",
+    "twitter-v2",
+    "spotify",
+    "clickup",
+    "monday",
+    "calendly",
+    "docusign",
+    "mailchimp",
+    "miro",
+    "todoist",
+    "typeform",
+    "webflow",
+    "zoho",
+    "stripe",
+    "freshdesk",
+    "generic_oidc",
     "generic_oauth2",
 }
 
@@ -94,17 +133,33 @@ ORG_SAMPLES: dict[str, list[tuple[dict[str, str], dict[str, str]]]] = {
     "okta": [({"subdomain": "acme"}, {"subdomain": "acme"})],
     "microsoft-tenant-specific": [
         ({"tenant": "contoso.onmicrosoft.com"}, {"tenant": "contoso.onmicrosoft.com"}),
-        ({"tenant": "72f988bf-86f1-41af-91ab-2d7cd011db47"}, {"tenant": "72f988bf-86f1-41af-91ab-2d7cd011db47"}),
+        (
+            {"tenant": "72f988bf-86f1-41af-91ab-2d7cd011db47"},
+            {"tenant": "72f988bf-86f1-41af-91ab-2d7cd011db47"},
+        ),
     ],
-    "salesforce": [({}, {}), ({"hostname": "acme.my.salesforce.com"}, {"hostname": "acme.my.salesforce.com"})],
+    "salesforce": [
+        ({}, {}),
+        ({"hostname": "acme.my.salesforce.com"}, {"hostname": "acme.my.salesforce.com"}),
+    ],
     "salesforce-sandbox": [
         ({}, {}),
-        ({"hostname": "acme--uat.sandbox.my.salesforce.com"}, {"hostname": "acme--uat.sandbox.my.salesforce.com"}),
+        (
+            {"hostname": "acme--uat.sandbox.my.salesforce.com"},
+            {"hostname": "acme--uat.sandbox.my.salesforce.com"},
+        ),
     ],
-    "intercom": [({}, {}), ({"region": "us"}, {}), ({"region": "eu"}, {"region": "eu"}),
-                 ({"region": "au"}, {"region": "au"})],
-    "zoho": [({}, {"extension": "com"}), ({"region": "eu"}, {"extension": "eu"}),
-             ({"region": "com.au"}, {"extension": "com.au"})],
+    "intercom": [
+        ({}, {}),
+        ({"region": "us"}, {}),
+        ({"region": "eu"}, {"region": "eu"}),
+        ({"region": "au"}, {"region": "au"}),
+    ],
+    "zoho": [
+        ({}, {"extension": "com"}),
+        ({"region": "eu"}, {"extension": "eu"}),
+        ({"region": "com.au"}, {"extension": "com.au"}),
+    ],
     "zoho-crm": [({"region": "in"}, {"extension": "in"}), ({"region": "jp"}, {"extension": "jp"})],
     "jira-data-center": [({"base_url": "https://jira.example.com"}, {"endpointURL": "jira.example.com"})],
 }
@@ -228,7 +283,9 @@ def test_oauth_spec_is_consistent(provider: Provider) -> None:
         for template in _templates(provider):
             assert template.startswith("https://"), template
     non_secret = {f.name for f in provider.fields if not f.secret}
-    discovered = {"authorization_endpoint", "token_endpoint", "revocation_endpoint"} if spec.discovery else set()
+    discovered = (
+        {"authorization_endpoint", "token_endpoint", "revocation_endpoint"} if spec.discovery else set()
+    )
     for template in _templates(provider):
         assert template_fields(template) <= non_secret | discovered, template
     for name in (spec.client_auth_field, spec.scopes_field):
@@ -285,26 +342,46 @@ def test_free_text_tenant_labels_use_the_strict_dns_label_pattern(provider: Prov
         if how == "label":
             assert field.pattern == DNS_LABEL, name
         pattern = re.compile(field.pattern)
-        for hostile in ("evil.com#", "evil.com/", "a@evil.com", "evil.com?x=", "EVIL", "-a", "a_b", "a..b",
-                        "x.evil.com", "169.254.169.254", ""):
+        for hostile in (
+            "evil.com#",
+            "evil.com/",
+            "a@evil.com",
+            "evil.com?x=",
+            "EVIL",
+            "-a",
+            "a_b",
+            "a..b",
+            "x.evil.com",
+            "169.254.169.254",
+            "",
+        ):
             assert not pattern.fullmatch(hostile), (name, hostile)
 
 
-@pytest.mark.parametrize("provider", [p for p in OAUTH_PROVIDERS if p.oauth and p.oauth.host_rule == "suffix"],
-                         ids=lambda p: p.id)
+@pytest.mark.parametrize(
+    "provider", [p for p in OAUTH_PROVIDERS if p.oauth and p.oauth.host_rule == "suffix"], ids=lambda p: p.id
+)
 def test_suffix_entries_render_under_their_allowed_hosts(provider: Provider) -> None:
     spec = provider.oauth
     assert spec is not None
     for values, _ in samples(provider):
         endpoints = oauth.resolve_endpoints(provider, org_config(provider, values), allow_local_http=False)
-        for url in (endpoints.authorize_url, endpoints.token_url, endpoints.refresh_url, endpoints.revocation_url):
+        for url in (
+            endpoints.authorize_url,
+            endpoints.token_url,
+            endpoints.refresh_url,
+            endpoints.revocation_url,
+        ):
             if url:
                 assert check_url(url, allowed_suffixes=spec.allowed_host_suffixes) == url
 
 
-@pytest.mark.parametrize("provider", [p for p in OAUTH_PROVIDERS if p.oauth and p.oauth.host_rule == "public"],
-                         ids=lambda p: p.id)
-def test_public_entries_take_the_host_from_a_url_field_checked_by_the_generic_rules(provider: Provider) -> None:
+@pytest.mark.parametrize(
+    "provider", [p for p in OAUTH_PROVIDERS if p.oauth and p.oauth.host_rule == "public"], ids=lambda p: p.id
+)
+def test_public_entries_take_the_host_from_a_url_field_checked_by_the_generic_rules(
+    provider: Provider,
+) -> None:
     spec = provider.oauth
     assert spec is not None and not spec.allowed_host_suffixes
     for template in _templates(provider):
@@ -319,8 +396,9 @@ def test_gitlab_com_and_self_managed_follow_different_host_rules() -> None:
     assert REGISTRY.get("gitlab").oauth.host_rule == "suffix"  # type: ignore[union-attr]
     assert REGISTRY.get("gitlab-self-managed").oauth.host_rule == "public"  # type: ignore[union-attr]
     with pytest.raises(UnsafeUrl):
-        oauth.resolve_endpoints(REGISTRY.get("gitlab-self-managed"), {"base_url": "https://10.0.0.1"},
-                                allow_local_http=False)
+        oauth.resolve_endpoints(
+            REGISTRY.get("gitlab-self-managed"), {"base_url": "https://10.0.0.1"}, allow_local_http=False
+        )
 
 
 # ------------------------------------------------------------------ agreement with the facts
@@ -388,9 +466,15 @@ def test_authorization_params_match_the_facts(provider: Provider) -> None:
     fact = FACTS_BY_ID[provider.id]
     ours, _ = samples(provider)[0]
     endpoints = oauth.resolve_endpoints(provider, org_config(provider, ours), allow_local_http=False)
-    url = oauth.build_authorize_url(provider, authorize_url=endpoints.authorize_url, client_id="cid",
-                                    redirect_uri="https://api.example.com/oauth/callback/x", state="s" * 43,
-                                    code_verifier="v" * 64, scopes=["a"])
+    url = oauth.build_authorize_url(
+        provider,
+        authorize_url=endpoints.authorize_url,
+        client_id="cid",
+        redirect_uri="https://api.example.com/oauth/callback/x",
+        state="s" * 43,
+        code_verifier="v" * 64,
+        scopes=["a"],
+    )
     query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
     for key, value in (fact["authorization_params"] or {}).items():
         assert query.get(key) == _fact_value(value), key

@@ -1,0 +1,220 @@
+"""Write docs/providers.md from the provider registry (layers/common/byoc/providers.json).
+
+Run: .venv/bin/python scripts/gen_providers_doc.py          (rewrites the file)
+     .venv/bin/python scripts/gen_providers_doc.py --check  (exit 1 if the file is stale)
+
+tests/unit/test_providers_doc.py fails when the committed file differs from what this prints.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "layers" / "common"))
+
+from byoc.registry import (  # noqa: E402
+    CLIENT_ID,
+    CLIENT_SECRET,
+    Field,
+    OAuthSpec,
+    Provider,
+    Registry,
+    get_registry,
+)
+
+OUTPUT = ROOT / "docs" / "providers.md"
+SOURCE = "layers/common/byoc/providers.json"
+REDIRECT = "<API base URL>/oauth/callback/{id}"
+AUTH_TYPES = {"oauth2": "OAuth 2.0 (authorization code)", "api_key": "API key", "basic": "HTTP Basic"}
+CLIENT_AUTH = {
+    "client_secret_basic": "HTTP Basic header (client_secret_basic)",
+    "client_secret_post": "in the request body (client_secret_post)",
+}
+
+# Providers of the reference facts that the registry leaves out, and why.
+OUT_OF_SCOPE = [
+    ("trello", "OAuth 1.0a (signed requests): out of scope."),
+    ("twitter", "X/Twitter API v1 with OAuth 1.0a: out of scope; use twitter-v2 (OAuth 2.0 with PKCE)."),
+    ("github-app-oauth", "GitHub App installation tokens need custom code; use github for user OAuth."),
+    ("one-drive, sharepoint-online", "need a second SharePoint token from custom code; use microsoft."),
+    ("stripe-app", "Stripe Apps use a custom token client; use stripe (Stripe Connect OAuth)."),
+]
+
+
+def cell(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def code(text: object) -> str:
+    return f"`{text}`" if text not in (None, "") else ""
+
+
+def field_row(f: Field) -> str:
+    kind = f.type + (" (secret)" if f.secret else "")
+    if f.options:
+        kind += ": " + ", ".join(code(o) for o in f.options)
+    hint = []
+    if f.default is not None:
+        hint.append(f"default {code(f.default)}")
+    if f.example is not None:
+        hint.append(f"e.g. {code(f.example)}")
+    if f.pattern:
+        hint.append(f"pattern {code(f.pattern)}")
+    required = "yes" if f.required and f.default is None else "no"
+    cells = [code(f.name), cell(f.label), cell(kind), required, cell("; ".join(hint)), cell(f.help or "")]
+    return "| " + " | ".join(cells) + " |"
+
+
+def fields_table(provider: Provider) -> list[str]:
+    lines = ["| Field | Label | Type | Required | Values | Help |", "|---|---|---|---|---|---|"]
+    lines += [field_row(f) for f in provider.fields]
+    return lines
+
+
+def endpoint_lines(spec: OAuthSpec, provider_id: str) -> list[str]:
+    lines = [
+        f"- Redirect URI to register in your OAuth app: {code(REDIRECT.format(id=provider_id))}",
+        f"- Authorize URL: {code(spec.authorize_url)}",
+        f"- Token URL: {code(spec.token_url)}",
+    ]
+    if spec.refresh_url:
+        lines.append(f"- Refresh URL: {code(spec.refresh_url)}")
+    lines.append(f"- Revocation URL: {code(spec.revocation_url) if spec.revocation_url else 'none'}")
+    scopes = " ".join(code(s) for s in spec.scopes) or "none (set on the provider's app)"
+    extra = f", plus the org's {code(spec.scopes_field)} field" if spec.scopes_field else ""
+    lines.append(f"- Scopes: {scopes}{extra} (separator {code(repr(spec.scope_separator))})")
+    lines.append(f"- PKCE (S256): {'yes' if spec.pkce else 'no'}")
+    auth = CLIENT_AUTH[spec.client_auth]
+    if spec.client_auth_field:
+        auth += f", or as the org's {code(spec.client_auth_field)} field says"
+    lines.append(f"- Client secret sent: {auth}; token request body: {spec.body_format}")
+    return lines
+
+
+def parameter_lines(spec: OAuthSpec) -> list[str]:
+    lines = []
+    for label, params in (
+        ("Extra authorize parameters", spec.authorize_params),
+        ("Extra token parameters", spec.token_params),
+        ("Extra refresh parameters", spec.refresh_params),
+        ("Extra token request headers", spec.token_headers),
+    ):
+        if params:
+            lines.append(f"- {label}: " + ", ".join(code(f"{k}={v}") for k, v in params.items()))
+    return lines
+
+
+def response_lines(spec: OAuthSpec) -> list[str]:
+    lines = []
+    if spec.token_path:
+        lines.append(f"- Token found under {code(spec.token_path)} when the top level has none")
+    if spec.ok_field:
+        lines.append(f"- HTTP 200 with {code(spec.ok_field + ': false')} is an error")
+    if spec.expires_in_unit_seconds != 1:
+        lines.append(f"- expires_in is in units of {spec.expires_in_unit_seconds} seconds")
+    kept = [*spec.metadata_from_token, *(f"{k} (from the callback)" for k in spec.metadata_from_callback)]
+    if kept:
+        lines.append("- Kept as metadata: " + ", ".join(kept))
+    return lines
+
+
+def host_lines(spec: OAuthSpec) -> list[str]:
+    if spec.host_rule == "suffix":
+        hosts = ", ".join(code(s) for s in spec.allowed_host_suffixes)
+        lines = [f"- Hosts allowed: {hosts} (and subdomains)"]
+    else:
+        lines = [
+            "- Hosts: chosen by the org; public https addresses only (no IP literals, no private ranges)"
+        ]
+    if spec.token_host_from_callback:
+        lines.append(
+            f"- Token host taken from the callback's {code(spec.token_host_from_callback)}, "
+            "only if it is one of the allowed hosts"
+        )
+    if spec.discovery:
+        lines.append(
+            "- Endpoints found by OpenID Connect discovery from the issuer when the credentials are saved"
+        )
+    return lines
+
+
+def oauth_lines(provider: Provider) -> list[str]:
+    spec = provider.oauth
+    assert spec is not None
+    return [
+        *endpoint_lines(spec, provider.id),
+        *parameter_lines(spec),
+        *response_lines(spec),
+        *host_lines(spec),
+    ]
+
+
+def provider_section(provider: Provider) -> list[str]:
+    lines = [f"### {provider.name} (`{provider.id}`)", ""]
+    lines.append(f"- Auth type: {AUTH_TYPES[provider.auth_type]}")
+    if provider.docs_url:
+        lines.append(f"- Provider docs: <{provider.docs_url}>")
+    if provider.oauth is not None:
+        lines += oauth_lines(provider)
+    lines += ["", *fields_table(provider), ""]
+    if provider.notes:
+        lines += ["Notes:", "", *(f"- {note}" for note in provider.notes), ""]
+    return lines
+
+
+def render(registry: Registry) -> str:
+    providers = list(registry)
+    lines = [
+        "# Providers",
+        "",
+        f"<!-- Generated by scripts/gen_providers_doc.py from {SOURCE}: do not edit. -->",
+        "",
+        f"{len(providers)} providers. For every OAuth 2.0 provider, register this redirect URI "
+        "in your OAuth app:",
+        "",
+        f"    {REDIRECT.format(id='<id>')}",
+        "",
+        "where `<id>` is the provider id below and `<API base URL>` is this service's public API address.",
+        f"Every OAuth 2.0 provider also asks for the fields {code(CLIENT_ID.name)} ({CLIENT_ID.label}) and "
+        f"{code(CLIENT_SECRET.name)} ({CLIENT_SECRET.label}, stored encrypted and never shown again).",
+        "How to add a provider: [adding-a-provider.md](adding-a-provider.md).",
+        "",
+        "## Not supported",
+        "",
+        *(f"- `{name}`: {why}" for name, why in OUT_OF_SCOPE),
+        "",
+        "## Summary",
+        "",
+        "| Id | Provider | Auth type | Fields the customer fills | Redirect URI |",
+        "|---|---|---|---|---|",
+    ]
+    for p in providers:
+        filled = ", ".join(cell(f.label) for f in p.fields)
+        redirect = code(REDIRECT.format(id=p.id)) if p.is_oauth else "n/a"
+        lines.append(f"| `{p.id}` | {cell(p.name)} | {AUTH_TYPES[p.auth_type]} | {filled} | {redirect} |")
+    lines += ["", "## Details", ""]
+    for p in providers:
+        lines += provider_section(p)
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def main(argv: list[str]) -> int:
+    text = render(get_registry())
+    if "--check" in argv:
+        if not OUTPUT.exists() or OUTPUT.read_text(encoding="utf-8") != text:
+            print(
+                f"{OUTPUT.relative_to(ROOT)} is stale: run .venv/bin/python scripts/gen_providers_doc.py",
+                file=sys.stderr,
+            )
+            return 1
+        return 0
+    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
+    OUTPUT.write_text(text, encoding="utf-8")
+    print(f"wrote {OUTPUT.relative_to(ROOT)} ({len(list(get_registry()))} providers)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

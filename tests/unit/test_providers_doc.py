@@ -1,0 +1,72 @@
+"""docs/providers.md is generated from the registry: it must be current, and say what it must."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
+from byoc.registry import Registry, get_registry
+
+ROOT = Path(__file__).resolve().parents[2]
+DOC = ROOT / "docs" / "providers.md"
+GUIDE = ROOT / "docs" / "adding-a-provider.md"
+
+
+def generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "gen_providers_doc", ROOT / "scripts" / "gen_providers_doc.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_providers_md_is_current() -> None:
+    expected = generator().render(get_registry())
+    assert DOC.read_text(encoding="utf-8") == expected, (
+        "docs/providers.md is stale: run .venv/bin/python scripts/gen_providers_doc.py"
+    )
+
+
+def test_check_mode_reports_a_stale_file(tmp_path: Path, monkeypatch) -> None:
+    module = generator()
+    monkeypatch.setattr(module, "OUTPUT", tmp_path / "providers.md")
+    monkeypatch.setattr(module, "ROOT", tmp_path)
+    assert module.main(["--check"]) == 1
+    assert module.main([]) == 0
+    assert module.main(["--check"]) == 0
+
+
+def test_providers_md_lists_every_provider_with_its_redirect_uri_fields_and_notes() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    registry: Registry = get_registry()
+    for provider in registry:
+        assert f"(`{provider.id}`)" in text
+        if provider.is_oauth:
+            assert f"`<API base URL>/oauth/callback/{provider.id}`" in text
+        for field in provider.fields:
+            assert field.label in text
+        for note in provider.notes:
+            assert note in text
+
+
+def test_providers_md_says_oauth1_is_out_of_scope() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    assert "OAuth 1.0a" in text and "`trello`" in text and "`twitter`" in text
+
+
+def test_the_guide_documents_every_key_of_the_format() -> None:
+    from dataclasses import fields
+
+    from byoc.registry import Field, OAuthSpec, Provider
+
+    guide = GUIDE.read_text(encoding="utf-8")
+    keys = (
+        {f.name for f in fields(Provider)}
+        | {f.name for f in fields(Field)}
+        | {f.name for f in fields(OAuthSpec)}
+    )
+    missing = sorted(key for key in keys if f"`{key}`" not in guide)
+    assert not missing, f"docs/adding-a-provider.md does not document: {missing}"
