@@ -223,7 +223,7 @@ class FlowService:
         client_secret = self.cipher.open(connection.secrets, context, SECRETS_ATTRIBUTE, key=key)
         request = oauth.build_token_request(
             provider,
-            url=state.token_url,
+            url=oauth.callback_token_url(provider, state.token_url, params.extra),
             client_id=connection.client_id or "",
             client_secret=client_secret.get("client_secret", ""),
             client_auth=oauth.client_auth_method(provider, connection.config),
