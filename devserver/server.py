@@ -48,6 +48,7 @@ HOST = "127.0.0.1"  # never any other interface
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TEMPLATE = PROJECT_ROOT / "template.yaml"
 MAX_BODY_BYTES = 1024 * 1024
+DRAIN_LIMIT_BYTES = 16 * MAX_BODY_BYTES  # a larger body than this is not read at all
 ERROR_HEADERS = [
     ("Content-Type", "application/json"),
     ("Cache-Control", "no-store"),
@@ -162,7 +163,9 @@ def _printable(text: str, limit: int = 200) -> str:
 
 
 class _RequestTooLarge(Exception):
-    pass
+    def __init__(self, *, close: bool):
+        super().__init__("request too large")
+        self.close = close  # the rest of the body is still unread: drop the connection
 
 
 class _BadRequest(Exception):
@@ -278,6 +281,7 @@ class LocalServer:
         self.template = load_template(self.template_path)
         self.routes = routes_from_template(self.template)
         self.route_table = RouteTable(self.routes)
+        self.functions, self.load_errors = {}, {}
         source = {**os.environ, **{k: v for k, v in self.env_overrides.items() if v is not None}}
         for name, value in self.env_overrides.items():
             if value is None:
@@ -439,10 +443,9 @@ class LocalServer:
         method = request.command
         try:
             body = _read_body(request)
-        except _RequestTooLarge:
-            return self._error(
-                request, 413, "payload_too_large", "The request body is larger than 1 MiB.", close=True
-            )
+        except _RequestTooLarge as exc:
+            message = "The request body is larger than 1 MiB."
+            return self._error(request, 413, "payload_too_large", message, close=exc.close)
         except _BadRequest as exc:
             return self._error(request, 400, "bad_request", str(exc), close=True)
         match, allowed = self.route_table.match(method, raw_path)
@@ -599,7 +602,15 @@ def _read_body(request: BaseHTTPRequestHandler) -> bytes:
     if size < 0:
         raise _BadRequest("Content-Length is negative.")
     if size > MAX_BODY_BYTES:
-        raise _RequestTooLarge()
+        if size > DRAIN_LIMIT_BYTES:
+            raise _RequestTooLarge(close=True)
+        # Read and drop it, so the client gets the 413 rather than a reset connection.
+        while size > 0:
+            chunk = request.rfile.read(min(size, 65536))
+            if not chunk:
+                break
+            size -= len(chunk)
+        raise _RequestTooLarge(close=False)
     return request.rfile.read(size)
 
 
@@ -618,6 +629,6 @@ def _read_chunked(request: BaseHTTPRequestHandler) -> bytes:
             return b"".join(chunks)
         total += size
         if total > MAX_BODY_BYTES:
-            raise _RequestTooLarge()
+            raise _RequestTooLarge(close=True)
         chunks.append(request.rfile.read(size))
         request.rfile.readline(8)

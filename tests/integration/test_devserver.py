@@ -373,6 +373,11 @@ class TestAddedRoute:
         assert len(self.calls(server)) == before
         assert client.post("/ping/limit", content=b"\0" * MAX_BODY_BYTES).status_code == 200
 
+    def test_chunked_body(self, client: httpx.Client) -> None:
+        event = client.post("/ping/chunked", content=iter([b"ab", b"cd"])).json()["event"]
+        assert "content-length" not in event["headers"]
+        assert base64.b64decode(event["body"]) == b"abcd"  # no Content-Type: base64
+
     def test_static_files(self, client: httpx.Client) -> None:
         index = client.get("/")
         assert index.status_code == 200
@@ -418,6 +423,34 @@ def test_stop_restores_the_environment_and_drops_the_data(monkeypatch: pytest.Mo
     with LocalServer(0) as again, httpx.Client(base_url=again.url, trust_env=False) as client:
         listed = client.get("/integrations", headers={"X-Org-Id": "org-1"}).json()["integrations"]
         assert [entry for entry in listed if entry["status"]] == []
+
+
+def test_another_endpoint_gets_the_resources_and_moto_is_not_started() -> None:
+    from moto.server import ThreadedMotoServer
+
+    external = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    external.start()
+    host, port = external.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    try:
+        overrides = {"BYOC_AWS_ENDPOINT_URL": endpoint, "BYOC_TABLE_NAME": "byoc-elsewhere"}
+        with LocalServer(0, env_overrides=overrides) as server:
+            assert server.moto_url is None
+            assert os.environ["AWS_ENDPOINT_URL"] == endpoint
+            assert os.environ["TABLE_NAME"] == "byoc-elsewhere"
+            dynamodb = boto3.client(
+                "dynamodb",
+                endpoint_url=endpoint,
+                region_name="us-east-1",
+                aws_access_key_id="t",
+                aws_secret_access_key="t",
+            )
+            assert "byoc-elsewhere" in dynamodb.list_tables()["TableNames"]
+            with httpx.Client(base_url=server.url, trust_env=False) as client:
+                assert client.get("/integrations", headers={"X-Org-Id": "org-1"}).status_code == 200
+    finally:
+        httpx.post(f"{endpoint}/moto-api/reset")
+        external.stop()
 
 
 def test_use_aws_needs_table_and_key() -> None:

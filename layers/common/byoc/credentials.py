@@ -16,9 +16,9 @@ import secrets
 from dataclasses import dataclass, replace
 from typing import Any
 
-from byoc import oauth
+from byoc import metrics, oauth
 from byoc.auth import Principal, require_admin
-from byoc.crypto import Cipher, encryption_context
+from byoc.crypto import SECRETS_ATTRIBUTE, Cipher, encryption_context
 from byoc.errors import OutboundError, UnsafeUrl, ValidationFailed
 from byoc.events import EventPublisher
 from byoc.outbound import OutboundClient
@@ -28,9 +28,6 @@ from byoc.settings import Settings
 from byoc.store import Connection, Store, now_iso
 from byoc.validation import SaveCredentialsBody, validate_credentials
 from byoc.views import integration_view
-
-SECRETS_ATTRIBUTE = "secrets"
-TOKENS_ATTRIBUTE = "tokens"
 
 
 @dataclass
@@ -106,6 +103,7 @@ class CredentialService:
             self.events.publish(
                 connection.status, org_id=principal.org_id, provider=provider.id, status=connection.status
             )
+        metrics.credentials_saved(provider.id)
         return integration_view(provider, connection, api_base_url)
 
     def _discover(self, provider: Provider, config: dict[str, str]) -> dict[str, str]:

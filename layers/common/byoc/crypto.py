@@ -39,6 +39,9 @@ from byoc.errors import ByocError
 FORMAT_VERSION = 1
 NONCE_BYTES = 12
 PURPOSE = "connection-secrets"
+# The attributes sealed values live in; each is part of its value's associated data.
+SECRETS_ATTRIBUTE = "secrets"
+TOKENS_ATTRIBUTE = "tokens"
 _HEADER = struct.Struct(">BH")
 
 

@@ -20,10 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from urllib.parse import urlencode, urlsplit
 
-from byoc import oauth
+from byoc import metrics, oauth
 from byoc.auth import Principal, require_admin
-from byoc.credentials import SECRETS_ATTRIBUTE, TOKENS_ATTRIBUTE
-from byoc.crypto import Cipher, encryption_context
+from byoc.crypto import SECRETS_ATTRIBUTE, TOKENS_ATTRIBUTE, Cipher, encryption_context
 from byoc.errors import (
     ConcurrentUpdate,
     IntegrationNotConfigured,
@@ -180,6 +179,10 @@ class FlowService:
             raise InvalidState()
         state = self.store.consume_state(state_hash(params.state), provider.id, int(self._now()))
         outcome = self._finish(provider, state, params)
+        if outcome is None:
+            metrics.connection_activated(provider.id)
+        else:
+            metrics.exchange_failed(provider.id, outcome)
         return self._frontend_location(state, provider.id, outcome)
 
     def _finish(self, provider: Provider, state: OAuthState, params: CallbackParams) -> str | None:

@@ -373,3 +373,171 @@ class Store:
                 raise InvalidState() from None
             raise
         return OAuthState.from_item(answer["Attributes"])
+
+    # Refresh lease, idle connections, dropped tokens -------------------------------------
+
+    def take_lease(self, connection: Connection, *, owner: str, until: int, now: int) -> bool:
+        """Take the connection's refresh lease: one conditional UpdateItem.
+
+        Holds only when no live lease exists, the record is active and it is still the
+        version that was read (same credentials, same ``token_version``). Of concurrent
+        callers across all containers, at most one gets True; the others re-read.
+        """
+        try:
+            self.client.update_item(
+                TableName=self.table_name,
+                Key=connection_key(connection.org_id, connection.provider),
+                UpdateExpression="SET lease_until = :until, lease_owner = :owner",
+                ConditionExpression="credentials_id = :cid AND token_version = :tv AND #s = :active "
+                "AND (attribute_not_exists(lease_until) OR lease_until <= :now)",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={
+                    ":until": _n(until),
+                    ":owner": _s(owner),
+                    ":cid": _s(connection.credentials_id),
+                    ":tv": _n(connection.token_version),
+                    ":active": _s("active"),
+                    ":now": _n(now),
+                },
+            )
+        except Exception as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+        return True
+
+    def write_refreshed(self, connection: Connection, *, expected_token_version: int) -> None:
+        """Write a refresh's result: one UpdateItem of the token fields that also ends the lease.
+
+        Only over the version read (same credentials, ``expected_token_version``, still
+        active); anything else raises ConcurrentUpdate. Other attributes are left as they are.
+        """
+        sets = {
+            "tokens": {"B": connection.tokens},
+            "token_version": _n(connection.token_version),
+            "has_refresh_token": {"BOOL": connection.has_refresh_token},
+            "metadata": _str_map(connection.metadata),
+            "updated_at": _s(connection.updated_at or now_iso()),
+            "token_expires_at": (
+                _n(connection.token_expires_at) if connection.token_expires_at is not None else None
+            ),
+            "scopes": _s(connection.scopes) if connection.scopes else None,
+            "last_refreshed_at": (
+                _n(connection.last_refreshed_at) if connection.last_refreshed_at is not None else None
+            ),
+            "idle_pk": _s(IDLE_PARTITION) if connection.to_item().get("idle_pk") else None,
+        }
+        values = {f":{k}": v for k, v in sets.items() if v is not None}
+        removes = ["lease_until", "lease_owner"] + [k for k, v in sets.items() if v is None]
+        expression = "SET " + ", ".join(f"{k} = :{k}" for k, v in sets.items() if v is not None)
+        values.update(
+            {
+                ":cid": _s(connection.credentials_id),
+                ":expected": _n(expected_token_version),
+                ":active": _s("active"),
+            }
+        )
+        try:
+            self.client.update_item(
+                TableName=self.table_name,
+                Key=connection_key(connection.org_id, connection.provider),
+                UpdateExpression=expression + " REMOVE " + ", ".join(removes),
+                ConditionExpression="credentials_id = :cid AND token_version = :expected AND #s = :active",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues=values,
+            )
+        except Exception as exc:
+            if _conditional_failed(exc):
+                raise ConcurrentUpdate() from None
+            raise
+
+    def release_lease(self, org_id: str, provider: str, *, owner: str) -> None:
+        """Give the lease back early (a failed refresh), only if it is still ours."""
+        try:
+            self.client.update_item(
+                TableName=self.table_name,
+                Key=connection_key(org_id, provider),
+                UpdateExpression="REMOVE lease_until, lease_owner",
+                ConditionExpression="lease_owner = :owner",
+                ExpressionAttributeValues={":owner": _s(owner)},
+            )
+        except Exception as exc:
+            if not _conditional_failed(exc):
+                raise
+
+    def fail_connection(self, connection: Connection, *, reason: str) -> bool:
+        """``status = error`` with ``reason`` over the version read; the lease and idle entry go too.
+
+        Returns False when the record changed meanwhile (reconnected, saved again, deleted).
+        """
+        try:
+            self.client.update_item(
+                TableName=self.table_name,
+                Key=connection_key(connection.org_id, connection.provider),
+                UpdateExpression="SET #s = :error, status_reason = :reason, updated_at = :now "
+                "REMOVE status_message, idle_pk, lease_until, lease_owner",
+                ConditionExpression="credentials_id = :cid AND token_version = :tv AND #s = :active",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={
+                    ":error": _s("error"),
+                    ":reason": _s(reason),
+                    ":now": _s(now_iso()),
+                    ":cid": _s(connection.credentials_id),
+                    ":tv": _n(connection.token_version),
+                    ":active": _s("active"),
+                },
+            )
+        except Exception as exc:
+            if _conditional_failed(exc):
+                return False
+            raise
+        return True
+
+    def list_idle(self, refreshed_before: int, limit: int) -> list[tuple[str, str]]:
+        """(org_id, provider) of active connections with a refresh token last refreshed before
+        ``refreshed_before``, oldest first, at most ``limit``: one Query of the sparse IdleIndex."""
+        answer = self.client.query(
+            TableName=self.table_name,
+            IndexName="IdleIndex",
+            KeyConditionExpression="idle_pk = :p AND last_refreshed_at < :before",
+            ExpressionAttributeValues={":p": _s(IDLE_PARTITION), ":before": _n(refreshed_before)},
+            ScanIndexForward=True,
+            Limit=limit,
+        )
+        found = []
+        for item in answer.get("Items", []):
+            pk, sk = item["pk"]["S"], item["sk"]["S"]
+            if pk.startswith("ORG#") and sk.startswith("CONN#"):
+                found.append((pk.removeprefix("ORG#"), sk.removeprefix("CONN#")))
+        return found
+
+    def drop_tokens(self, org_id: str, provider: str) -> Connection | None:
+        """Forget a connection's tokens but keep its credentials: back to ``pending_setup``.
+
+        One UpdateItem returning the record as it was (to revoke its tokens), or None when
+        there is no record. ``token_version`` moves on, so a refresh in flight cannot write.
+        """
+        try:
+            answer = self.client.update_item(
+                TableName=self.table_name,
+                Key=connection_key(org_id, provider),
+                UpdateExpression="SET #s = :pending, has_refresh_token = :false, metadata = :empty, "
+                "updated_at = :now, token_version = token_version + :one "
+                "REMOVE tokens, token_expires_at, scopes, status_reason, status_message, "
+                "last_refreshed_at, idle_pk, lease_until, lease_owner",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={
+                    ":pending": _s("pending_setup"),
+                    ":false": {"BOOL": False},
+                    ":empty": {"M": {}},
+                    ":now": _s(now_iso()),
+                    ":one": _n(1),
+                },
+                ReturnValues="ALL_OLD",
+            )
+        except Exception as exc:
+            if _conditional_failed(exc):
+                return None
+            raise
+        return Connection.from_item(answer["Attributes"])

@@ -1,0 +1,628 @@
+"""Fresh tokens for internal callers: warm reads, refresh, one refresher at a time, failures, idle refresh.
+
+The provider is an httpx.MockTransport (GitLab's entry: rotating refresh tokens,
+client_secret_post, a revocation endpoint); DynamoDB and KMS are moto.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import Any
+
+import httpx
+import pytest
+
+from byoc import aws as byoc_aws
+from byoc import crypto, services
+from byoc.errors import IntegrationNotConfigured, InvalidRequest, ProviderUnavailable, ReconnectRequired
+from byoc.settings import get_settings
+from byoc.store import Connection, Store, connection_key
+from byoc.tokens import TokenService
+from tests.helpers import FakeLambdaContext, load_function
+from tests.integration.conftest import form_of, location_query
+from tests.serialized_moto import serialized_dynamodb
+
+GITLAB = {"client_id": "gl-client-123456", "client_secret": "gl-secret-VERY-SECRET"}
+HOUR = 3600
+DAY = 86400
+
+
+class TokenEndpoint:
+    """GitLab's token and revocation endpoints: the code exchange, then numbered refreshes.
+
+    ``refresh_answers`` are factories used in order for refresh requests (the last one
+    repeats); without any, refresh n answers at-n / rt-n valid for an hour.
+    """
+
+    def __init__(self) -> None:
+        self.exchange: dict[str, Any] = {
+            "access_token": "at-0",
+            "refresh_token": "rt-0",
+            "token_type": "Bearer",
+            "expires_in": HOUR,
+            "scope": "read_user api",
+        }
+        self.refresh_answers: list[Callable[[int], httpx.Response]] = []
+        self.refreshes: list[dict[str, str]] = []
+        self.revocations: list[dict[str, str]] = []
+        self.on_refresh: Callable[[], None] | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        form = form_of(request)
+        if request.url.path == "/oauth/revoke":
+            self.revocations.append(form)
+            return httpx.Response(200)
+        if form.get("grant_type") != "refresh_token":
+            return httpx.Response(200, json=self.exchange)
+        with self._lock:
+            self.refreshes.append(form)
+            number = len(self.refreshes)
+        if self.on_refresh:
+            self.on_refresh()
+        if self.refresh_answers:
+            factory = self.refresh_answers[min(number, len(self.refresh_answers)) - 1]
+            return factory(number)
+        return fresh(number)
+
+
+def fresh(number: int, **extra: Any) -> httpx.Response:
+    body = {"access_token": f"at-{number}", "refresh_token": f"rt-{number}", "expires_in": HOUR}
+    body.update(extra)
+    return httpx.Response(200, json={k: v for k, v in body.items() if v is not None})
+
+
+class Sleeps(list[float]):
+    def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+@pytest.fixture
+def endpoint(provider_mock: Any) -> TokenEndpoint:
+    token_endpoint = TokenEndpoint()
+    provider_mock.responder = token_endpoint
+    return token_endpoint
+
+
+@pytest.fixture
+def connected(api: Any, endpoint: TokenEndpoint) -> float:
+    """org-1 connected to GitLab; returns when."""
+    api.save("gitlab", GITLAB)
+    connected_at = time.time()
+    assert location_query(api.connect("gitlab"))["status"] == ["active"]
+    return connected_at
+
+
+def service(at: float | None = None, **overrides: Any) -> TokenService:
+    base = TokenService.from_settings(get_settings(), services.outbound())
+    clock = (lambda: at) if at is not None else time.time
+    overrides.setdefault("sleep", Sleeps())
+    return replace(base, clock=clock, **overrides)
+
+
+def store() -> Store:
+    return Store(get_settings().table_name)
+
+
+def record(org: str = "org-1") -> Connection:
+    connection = store().get_connection(org, "gitlab")
+    assert connection is not None
+    return connection
+
+
+def soon_expiring(connected_at: float) -> float:
+    """A moment when the first access token (an hour long) expires within the 5-minute margin."""
+    return connected_at + HOUR - 60
+
+
+def after_expiry(connected_at: float) -> float:
+    return connected_at + HOUR + 60
+
+
+@contextmanager
+def aws_calls() -> Iterator[list[str]]:
+    """Every DynamoDB, KMS and EventBridge call made meanwhile, as service:Operation."""
+    calls: list[str] = []
+
+    def hook(model: Any, **_: Any) -> None:
+        calls.append(f"{model.service_model.service_name}:{model.name}")
+
+    clients = [byoc_aws.client(name) for name in ("dynamodb", "kms", "events")]
+    for client in clients:
+        client.meta.events.register("before-call.*.*", hook)
+    try:
+        yield calls
+    finally:
+        for client in clients:
+            client.meta.events.unregister("before-call.*.*", hook)
+
+
+# Reading ---------------------------------------------------------------------------
+
+
+def test_a_fresh_token_is_handed_out_with_its_type_expiry_scopes_and_metadata(connected, endpoint):
+    # When a service asks for the token of a connection made a moment ago
+    token = service().get_token("org-1", "gitlab")
+    # Then it gets the stored token as it is, without any refresh
+    assert token["access_token"] == "at-0"
+    assert token["token_type"] == "Bearer"
+    assert connected + HOUR - 5 <= token["expires_at"] <= time.time() + HOUR
+    assert token["scopes"] == ["read_user", "api"]
+    assert token["metadata"] == {}
+    assert endpoint.refreshes == []
+
+
+def test_a_warm_read_costs_one_dynamodb_read_and_no_kms_call(connected):
+    # Given a container that has read the token once (the data key is cached)
+    tokens = service()
+    tokens.get_token("org-1", "gitlab")
+    # When it reads it again
+    with aws_calls() as calls:
+        tokens.get_token("org-1", "gitlab")
+    # Then that is one GetItem and nothing else
+    assert calls == ["dynamodb:GetItem"]
+
+
+def test_the_first_read_in_a_fresh_container_decrypts_the_data_key_once(connected):
+    # Given an empty data key cache (a new container)
+    crypto.DATA_KEY_CACHE.clear()
+    # When the token is read
+    with aws_calls() as calls:
+        service().get_token("org-1", "gitlab")
+    # Then one GetItem and one Decrypt
+    assert calls == ["dynamodb:GetItem", "kms:Decrypt"]
+
+
+def test_an_unconfigured_integration_is_integration_not_configured(aws_env, provider_mock):
+    with pytest.raises(IntegrationNotConfigured):
+        service().get_token("org-1", "gitlab")
+
+
+def test_saved_credentials_without_a_connection_are_integration_not_configured(api, endpoint):
+    api.save("gitlab", GITLAB)
+    with pytest.raises(IntegrationNotConfigured):
+        service().get_token("org-1", "gitlab")
+
+
+def test_an_unknown_provider_is_an_invalid_request(aws_env, provider_mock):
+    with pytest.raises(InvalidRequest):
+        service().get_token("org-1", "no-such-provider")
+
+
+def test_a_provider_without_oauth_is_an_invalid_request(aws_env, provider_mock):
+    with pytest.raises(InvalidRequest):
+        service().get_token("org-1", "sendgrid")
+
+
+def test_another_orgs_connection_is_never_handed_out(connected):
+    with pytest.raises(IntegrationNotConfigured):
+        service().get_token("org-2", "gitlab")
+
+
+# Refreshing ------------------------------------------------------------------------
+
+
+def test_a_token_expiring_within_the_margin_is_refreshed_with_the_orgs_own_client(connected, endpoint):
+    # When the token is read five minutes before it expires
+    token = service(at=soon_expiring(connected)).get_token("org-1", "gitlab")
+    # Then it was refreshed with the org's client id and secret and the stored refresh token
+    assert token["access_token"] == "at-1"
+    (form,) = endpoint.refreshes
+    assert form == {
+        "grant_type": "refresh_token",
+        "refresh_token": "rt-0",
+        "client_id": "gl-client-123456",
+        "client_secret": "gl-secret-VERY-SECRET",
+    }
+
+
+def test_a_refreshed_token_is_stored_and_the_next_reader_does_not_refresh_again(connected, endpoint):
+    # Given a refresh
+    at = soon_expiring(connected)
+    service(at=at).get_token("org-1", "gitlab")
+    # When another reader comes a moment later
+    token = service(at=at + 1).get_token("org-1", "gitlab")
+    # Then it gets the new token from the store
+    assert token["access_token"] == "at-1"
+    assert token["expires_at"] == int(at) + HOUR
+    assert len(endpoint.refreshes) == 1
+    stored = record()
+    assert stored.last_refreshed_at == int(at) and stored.lease_until is None and stored.status == "active"
+
+
+def test_a_refresh_answer_without_a_refresh_token_keeps_the_old_one(connected, endpoint):
+    # Given a provider that does not send a new refresh token
+    endpoint.refresh_answers = [lambda n: fresh(n, refresh_token=None)]
+    at = soon_expiring(connected)
+    service(at=at).get_token("org-1", "gitlab")
+    # When the new token is due in turn
+    service(at=at + HOUR - 60).get_token("org-1", "gitlab")
+    # Then the second refresh still used the original refresh token
+    assert [form["refresh_token"] for form in endpoint.refreshes] == ["rt-0", "rt-0"]
+    assert record().has_refresh_token is True
+
+
+def test_a_rotated_refresh_token_is_used_for_the_next_refresh(connected, endpoint):
+    at = soon_expiring(connected)
+    service(at=at).get_token("org-1", "gitlab")
+    service(at=at + HOUR - 60).get_token("org-1", "gitlab")
+    assert [form["refresh_token"] for form in endpoint.refreshes] == ["rt-0", "rt-1"]
+
+
+def test_a_token_without_expires_in_is_not_refreshed_while_young(api, endpoint):
+    # Given a provider that sent no expires_in
+    del endpoint.exchange["expires_in"]
+    api.save("gitlab", GITLAB)
+    connected = time.time()
+    api.connect("gitlab")
+    # When it is read well within the default lifetime (an hour)
+    token = service(at=connected + HOUR - 600).get_token("org-1", "gitlab")
+    # Then it is handed out as it is, with no known expiry
+    assert token["access_token"] == "at-0" and token["expires_at"] is None
+    assert endpoint.refreshes == []
+
+
+def test_a_token_without_expires_in_is_refreshed_near_the_end_of_the_default_lifetime(api, endpoint):
+    del endpoint.exchange["expires_in"]
+    api.save("gitlab", GITLAB)
+    connected = time.time()
+    api.connect("gitlab")
+    token = service(at=connected + HOUR - 200).get_token("org-1", "gitlab")
+    assert token["access_token"] == "at-1"
+    assert len(endpoint.refreshes) == 1
+
+
+def test_a_refresh_token_without_any_time_information_is_refreshed(connected, endpoint, aws_env):
+    # Given a record that says nothing about when its token was obtained or expires
+    aws_env.dynamodb.update_item(
+        TableName=aws_env.table_name,
+        Key=connection_key("org-1", "gitlab"),
+        UpdateExpression="REMOVE token_expires_at, last_refreshed_at",
+    )
+    # When it is read
+    token = service().get_token("org-1", "gitlab")
+    # Then it is refreshed rather than trusted forever
+    assert token["access_token"] == "at-1"
+
+
+def test_a_refresh_uses_the_client_secret_saved_last(connected, api, endpoint):
+    # Given a rotated client secret (same client id: the tokens are kept, under the old data key)
+    api.save("gitlab", {**GITLAB, "client_secret": "gl-rotated-secret"})
+    # When the token is refreshed
+    service(at=soon_expiring(connected)).get_token("org-1", "gitlab")
+    # Then the new secret was sent
+    assert endpoint.refreshes[0]["client_secret"] == "gl-rotated-secret"
+
+
+# Failures --------------------------------------------------------------------------
+
+
+def test_invalid_grant_sets_error_with_the_reason_and_asks_to_reconnect(connected, endpoint):
+    # Given a grant the provider revoked
+    endpoint.refresh_answers = [lambda n: httpx.Response(400, json={"error": "invalid_grant"})]
+    # When the token is due
+    with pytest.raises(ReconnectRequired):
+        service(at=soon_expiring(connected)).get_token("org-1", "gitlab")
+    # Then the connection is in error with the reason, and no longer idle-refreshable
+    stored = record()
+    assert (stored.status, stored.status_reason) == ("error", "invalid_grant")
+    assert stored.lease_until is None
+    assert len(endpoint.refreshes) == 1
+
+
+def test_after_invalid_grant_readers_get_reconnect_required_without_a_provider_call(connected, endpoint):
+    endpoint.refresh_answers = [lambda n: httpx.Response(400, json={"error": "invalid_grant"})]
+    at = soon_expiring(connected)
+    with pytest.raises(ReconnectRequired):
+        service(at=at).get_token("org-1", "gitlab")
+    with pytest.raises(ReconnectRequired):
+        service(at=at + 60).get_token("org-1", "gitlab")
+    assert len(endpoint.refreshes) == 1
+
+
+def test_reconnecting_after_invalid_grant_makes_the_token_readable_again(connected, api, endpoint):
+    endpoint.refresh_answers = [lambda n: httpx.Response(400, json={"error": "invalid_grant"})]
+    with pytest.raises(ReconnectRequired):
+        service(at=soon_expiring(connected)).get_token("org-1", "gitlab")
+    assert location_query(api.connect("gitlab"))["status"] == ["active"]
+    assert service().get_token("org-1", "gitlab")["access_token"] == "at-0"
+
+
+def test_a_503_then_200_is_retried_after_a_jittered_backoff(connected, endpoint):
+    # Given a provider that fails once
+    endpoint.refresh_answers = [lambda n: httpx.Response(503), fresh]
+    sleeps = Sleeps()
+    # When the token is due
+    token = service(at=soon_expiring(connected), sleep=sleeps, jitter=lambda: 0.5).get_token(
+        "org-1", "gitlab"
+    )
+    # Then the second attempt's token is handed out after one backoff pause
+    assert token["access_token"] == "at-2"
+    assert [form["refresh_token"] for form in endpoint.refreshes] == ["rt-0", "rt-0"]
+    assert sleeps == [pytest.approx(0.375)]
+
+
+def test_a_retry_after_header_is_honoured(connected, endpoint):
+    endpoint.refresh_answers = [lambda n: httpx.Response(429, headers={"Retry-After": "2"}), fresh]
+    sleeps = Sleeps()
+    service(at=soon_expiring(connected), sleep=sleeps).get_token("org-1", "gitlab")
+    assert sleeps == [2.0]
+
+
+def test_a_retry_after_beyond_the_time_budget_is_not_waited_for(connected, endpoint):
+    endpoint.refresh_answers = [lambda n: httpx.Response(503, headers={"Retry-After": "120"})]
+    sleeps = Sleeps()
+    with pytest.raises(ProviderUnavailable):
+        service(at=after_expiry(connected), sleep=sleeps).get_token("org-1", "gitlab")
+    assert sleeps == [] and len(endpoint.refreshes) == 1
+
+
+def test_a_provider_that_stays_down_gives_provider_unavailable_and_leaves_the_status(connected, endpoint):
+    # Given a provider answering 502 to every refresh and a token that has expired
+    endpoint.refresh_answers = [lambda n: httpx.Response(502)]
+    # When it is read
+    with pytest.raises(ProviderUnavailable):
+        service(at=after_expiry(connected)).get_token("org-1", "gitlab")
+    # Then a few attempts were made, the status is untouched and the lease is free again
+    assert len(endpoint.refreshes) == 3
+    stored = record()
+    assert (stored.status, stored.status_reason) == ("active", None)
+    assert stored.lease_until is None
+
+
+def test_a_timeout_is_retried_like_a_5xx(connected, endpoint):
+    def timeout(number: int) -> httpx.Response:
+        raise httpx.ReadTimeout("slow")
+
+    endpoint.refresh_answers = [timeout, fresh]
+    tokens = service(at=soon_expiring(connected), attempt_timeout_seconds=1.0)
+    assert tokens.get_token("org-1", "gitlab")["access_token"] == "at-2"
+
+
+def test_a_still_valid_token_is_handed_out_while_the_provider_is_down(connected, endpoint):
+    endpoint.refresh_answers = [lambda n: httpx.Response(503)]
+    token = service(at=soon_expiring(connected)).get_token("org-1", "gitlab")
+    assert token["access_token"] == "at-0"
+    assert record().status == "active"
+
+
+def test_an_expired_token_without_refresh_token_needs_reconnecting(api, endpoint):
+    # Given a provider that issued no refresh token
+    del endpoint.exchange["refresh_token"]
+    api.save("gitlab", GITLAB)
+    connected = time.time()
+    api.connect("gitlab")
+    # When the token has expired
+    with pytest.raises(ReconnectRequired):
+        service(at=after_expiry(connected)).get_token("org-1", "gitlab")
+    # Then the connection says so
+    assert (record().status, record().status_reason) == ("error", "token_expired")
+
+
+def test_a_token_without_refresh_token_is_handed_out_until_it_expires(api, endpoint):
+    del endpoint.exchange["refresh_token"]
+    api.save("gitlab", GITLAB)
+    connected = time.time()
+    api.connect("gitlab")
+    token = service(at=soon_expiring(connected)).get_token("org-1", "gitlab")
+    assert token["access_token"] == "at-0"
+    assert endpoint.refreshes == []
+
+
+def test_tokens_dropped_during_a_refresh_are_revoked_and_never_written(connected, endpoint):
+    # Given an admin who drops the tokens while a refresh is at the provider
+    endpoint.on_refresh = lambda: store().drop_tokens("org-1", "gitlab")
+    # When the refresh comes back
+    with pytest.raises(IntegrationNotConfigured):
+        service(at=soon_expiring(connected)).get_token("org-1", "gitlab")
+    # Then its tokens were revoked and the record holds none
+    assert {form["token"] for form in endpoint.revocations} == {"at-1", "rt-1"}
+    stored = record()
+    assert stored.tokens is None and stored.status == "pending_setup"
+
+
+# One refresher at a time -----------------------------------------------------------
+
+
+def test_a_reader_that_finds_a_live_lease_waits_for_that_refresh_instead_of_refreshing(connected, endpoint):
+    # Given another container holding the lease of the due connection
+    at = soon_expiring(connected)
+    assert store().take_lease(record(), owner="other", until=int(at) + 30, now=int(at))
+    other = service(at=at)
+
+    def other_container_finishes(seconds: float) -> None:
+        store().release_lease("org-1", "gitlab", owner="other")
+        other.get_token("org-1", "gitlab")
+
+    # When a reader comes meanwhile (the other container finishes while it waits)
+    token = service(at=at, sleep=other_container_finishes).get_token("org-1", "gitlab")
+    # Then the reader got the other container's token and made no refresh of its own
+    assert token["access_token"] == "at-1"
+    assert len(endpoint.refreshes) == 1
+
+
+def test_a_reader_whose_lease_holder_gives_up_makes_no_refresh_of_its_own(connected, endpoint):
+    at = after_expiry(connected)
+    assert store().take_lease(record(), owner="other", until=int(at) + 30, now=int(at))
+
+    def holder_gives_up(seconds: float) -> None:
+        store().release_lease("org-1", "gitlab", owner="other")
+
+    with pytest.raises(ProviderUnavailable):
+        service(at=at, sleep=holder_gives_up).get_token("org-1", "gitlab")
+    assert endpoint.refreshes == []
+
+
+def test_a_reader_waits_a_bounded_time_for_a_lease_holder(connected, endpoint):
+    # Given a holder that never finishes, and a token still valid for a minute
+    at = soon_expiring(connected)
+    assert store().take_lease(record(), owner="other", until=int(at) + 30, now=int(at))
+    elapsed = [0.0]
+    sleeps = Sleeps()
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        elapsed[0] += seconds
+
+    tokens = service(at=at, sleep=sleep, monotonic=lambda: elapsed[0], wait_seconds=3.0)
+    # When a reader comes
+    token = tokens.get_token("org-1", "gitlab")
+    # Then it gives up waiting after about the wait time, with the still-valid token
+    assert token["access_token"] == "at-0"
+    assert 3.0 <= sum(sleeps) < 5.0
+    assert endpoint.refreshes == []
+
+
+def test_a_crashed_holders_lease_lapses_and_the_next_reader_refreshes(connected, endpoint):
+    at = soon_expiring(connected)
+    assert store().take_lease(record(), owner="crashed", until=int(at) - 1, now=int(at) - 31)
+    token = service(at=at).get_token("org-1", "gitlab")
+    assert token["access_token"] == "at-1"
+
+
+def test_many_concurrent_readers_of_an_expiring_token_make_exactly_one_refresh(connected, endpoint):
+    # Given twenty readers in as many threads (containers), all at the same moment
+    at = soon_expiring(connected)
+    readers = 20
+    barrier = threading.Barrier(readers)
+    results: list[Any] = [None] * readers
+
+    def read(index: int) -> None:
+        tokens = service(at=at, sleep=time.sleep)
+        barrier.wait()
+        try:
+            results[index] = tokens.get_token("org-1", "gitlab")["access_token"]
+        except Exception as exc:  # collected: a failure must show in the assertion
+            results[index] = exc
+
+    # When they all ask for the token (moto serialized like DynamoDB's item writes)
+    with serialized_dynamodb():
+        threads = [threading.Thread(target=read, args=(i,)) for i in range(readers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+    # Then one refresh was made and every reader has its token
+    assert len(endpoint.refreshes) == 1
+    assert results == ["at-1"] * readers
+
+
+# The Lambda functions --------------------------------------------------------------
+
+
+def test_the_get_token_function_answers_the_token_fields(connected):
+    app = load_function("get_token")
+    answer = app.lambda_handler({"org_id": "org-1", "provider": "gitlab"}, FakeLambdaContext())
+    assert set(answer) == {"access_token", "token_type", "expires_at", "scopes", "metadata"}
+    assert answer["access_token"] == "at-0"
+
+
+@pytest.mark.parametrize(
+    ("event", "code"),
+    [
+        ({"org_id": "org-2", "provider": "gitlab"}, "integration_not_configured"),
+        ({"org_id": "org-1", "provider": "nope"}, "invalid_request"),
+        ({"org_id": "org-1"}, "invalid_request"),
+        ({"org_id": "org 1", "provider": "gitlab"}, "invalid_request"),
+        ({"org_id": "org-1", "provider": "gitlab", "extra": 1}, "invalid_request"),
+        (["org-1", "gitlab"], "invalid_request"),
+    ],
+)
+def test_the_get_token_function_answers_an_error_code(connected, event, code):
+    app = load_function("get_token")
+    answer = app.lambda_handler(event, FakeLambdaContext())
+    assert answer["error"]["code"] == code
+    assert "access_token" not in answer
+
+
+def test_the_get_token_function_answers_reconnect_required_after_invalid_grant(connected, endpoint, aws_env):
+    endpoint.refresh_answers = [lambda n: httpx.Response(400, json={"error": "invalid_grant"})]
+    with pytest.raises(ReconnectRequired):
+        service(at=soon_expiring(connected)).get_token("org-1", "gitlab")
+    app = load_function("get_token")
+    answer = app.lambda_handler({"org_id": "org-1", "provider": "gitlab"}, FakeLambdaContext())
+    assert answer == {"error": {"code": "reconnect_required", "message": ReconnectRequired.default_message}}
+
+
+def test_the_get_token_function_answers_provider_unavailable(connected, endpoint, aws_env):
+    # Given an expired token and a provider that is down
+    endpoint.refresh_answers = [lambda n: httpx.Response(503)]
+    aws_env.dynamodb.update_item(
+        TableName=aws_env.table_name,
+        Key=connection_key("org-1", "gitlab"),
+        UpdateExpression="SET token_expires_at = :past",
+        ExpressionAttributeValues={":past": {"N": str(int(time.time()) - 10)}},
+    )
+    app = load_function("get_token")
+    answer = app.lambda_handler({"org_id": "org-1", "provider": "gitlab"}, FakeLambdaContext())
+    assert answer["error"]["code"] == "provider_unavailable"
+
+
+# Idle connections ------------------------------------------------------------------
+
+
+def age(aws_env: Any, org: str, days: int) -> None:
+    """Pretend ``org``'s GitLab connection was last refreshed ``days`` ago."""
+    aws_env.dynamodb.update_item(
+        TableName=aws_env.table_name,
+        Key=connection_key(org, "gitlab"),
+        UpdateExpression="SET last_refreshed_at = :then",
+        ExpressionAttributeValues={":then": {"N": str(int(time.time()) - days * DAY)}},
+    )
+
+
+def connect(api: Any, org: str) -> None:
+    api.save("gitlab", GITLAB, org=org)
+    assert location_query(api.connect("gitlab", org=org))["status"] == ["active"]
+
+
+def run_idle_job(monkeypatch: pytest.MonkeyPatch, days: int = 14, batch: int = 50) -> dict[str, int]:
+    monkeypatch.setenv("IDLE_REFRESH_DAYS", str(days))
+    monkeypatch.setenv("IDLE_REFRESH_BATCH_SIZE", str(batch))
+    return load_function("refresh_idle").lambda_handler({}, FakeLambdaContext())
+
+
+def test_the_idle_job_refreshes_connections_idle_longer_than_the_setting(api, endpoint, aws_env, monkeypatch):
+    # Given one connection idle for 20 days and one refreshed 3 days ago
+    connect(api, "org-1")
+    connect(api, "org-2")
+    age(aws_env, "org-1", 20)
+    age(aws_env, "org-2", 3)
+    # When the scheduled job runs (14 days)
+    summary = run_idle_job(monkeypatch, days=14)
+    # Then only the idle one was refreshed
+    assert summary["refreshed"] == 1
+    assert [form["refresh_token"] for form in endpoint.refreshes] == ["rt-0"]
+    assert record("org-1").last_refreshed_at >= int(time.time()) - 5
+    assert record("org-2").last_refreshed_at < int(time.time()) - 2 * DAY
+
+
+def test_the_idle_job_handles_at_most_its_batch_size(api, endpoint, aws_env, monkeypatch):
+    for org in ("org-1", "org-2", "org-3"):
+        connect(api, org)
+        age(aws_env, org, 30)
+    summary = run_idle_job(monkeypatch, batch=2)
+    assert summary["found"] == 2 and summary["refreshed"] == 2
+    assert len(endpoint.refreshes) == 2
+
+
+def test_the_idle_job_marks_a_revoked_grant_as_error(api, endpoint, aws_env, monkeypatch):
+    connect(api, "org-1")
+    age(aws_env, "org-1", 30)
+    endpoint.refresh_answers = [lambda n: httpx.Response(400, json={"error": "invalid_grant"})]
+    summary = run_idle_job(monkeypatch)
+    assert summary["failed"] == 1
+    assert (record().status, record().status_reason) == ("error", "invalid_grant")
+
+
+def test_the_idle_job_skips_a_connection_being_refreshed(api, endpoint, aws_env, monkeypatch):
+    connect(api, "org-1")
+    age(aws_env, "org-1", 30)
+    now = int(time.time())
+    assert store().take_lease(record(), owner="other", until=now + 30, now=now)
+    summary = run_idle_job(monkeypatch)
+    assert summary["skipped"] == 1 and endpoint.refreshes == []
