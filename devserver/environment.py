@@ -166,6 +166,10 @@ def handler_environment(
             "ALLOW_LOCAL_HTTP": "true",
             "POWERTOOLS_SERVICE_NAME": "byoc",
             "POWERTOOLS_METRICS_NAMESPACE": "Byoc",
+            # The server prints one access line per request; the functions' own JSON logs
+            # and EMF metrics would double it. Set these to see them.
+            "POWERTOOLS_LOG_LEVEL": "WARNING",
+            "POWERTOOLS_METRICS_DISABLED": "true",
         }
     )
     # The template's own TABLE_NAME etc. are !Ref/!GetAtt, so never plain; these are ours.

@@ -1,0 +1,127 @@
+"""The reference page in a real browser: Chromium (Debian's) driven by Playwright.
+
+Open the page served by the local server, connect ``generic_oidc`` by filling the
+Connect form, log in and consent at the real OpenID provider, and land back on the
+page showing "Connected". A screenshot of the final page is kept in test-artifacts/
+(git-ignored). Requests to anything but 127.0.0.1 are blocked: the machine may have no
+internet, and the page must need none.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.e2e.conftest import Stack, require
+
+pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+TIMEOUT_MS = 20_000
+
+
+@pytest.fixture(scope="module")
+def chromium_context(stack: Stack) -> Iterator[Any]:
+    """A fresh Chromium profile (temporary user-data-dir) that may only reach 127.0.0.1."""
+    require(
+        CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK),
+        f"Chromium is needed at {CHROMIUM} for the browser test (Debian: apt-get install chromium)",
+    )
+    require(
+        importlib.util.find_spec("playwright") is not None,
+        "the Python package playwright is needed for the browser test (.venv/bin/pip install -r requirements-dev.txt)",
+    )
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory(prefix="byoc-chromium-") as profile, sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            profile,
+            executable_path=str(CHROMIUM),
+            args=CHROMIUM_ARGS,
+            headless=True,
+            viewport={"width": 1280, "height": 900},
+            locale="en-US",
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        context.external_requests = []  # type: ignore[attr-defined]
+
+        def local_only(route: Any) -> None:
+            request = route.request
+            if urlsplit(request.url).hostname == "127.0.0.1" or request.url.startswith("data:"):
+                route.continue_()
+                return
+            context.external_requests.append((request.frame.url, request.url))  # type: ignore[attr-defined]
+            route.abort()
+
+        context.route("**/*", local_only)
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+def test_a_user_connects_openid_connect_in_the_browser_and_sees_connected(
+    stack: Stack, chromium_context: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    page = chromium_context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    client = stack.peer.post_client
+    try:
+        # Given the page, acting as the default local org admin
+        page.goto(f"{stack.url}/")
+        card = page.locator('li.card[data-provider="generic_oidc"]')
+        expect(card.get_by_text("Not connected")).to_be_visible()
+
+        # When the user opens Connect, fills the form drawn from the provider's fields and saves
+        page.get_by_role("button", name="Connect OpenID Connect (any provider)").click()
+        dialog = page.get_by_role("dialog", name="OpenID Connect (any provider)")
+        expect(dialog).to_be_visible()
+        expect(dialog.get_by_role("textbox", name="Redirect URI")).to_have_value(stack.callback_url)
+        dialog.get_by_label("Client ID").fill(client.client_id)
+        dialog.get_by_label("Client Secret").fill(client.client_secret)
+        dialog.get_by_label("Issuer URL").fill(stack.peer.issuer)
+        dialog.get_by_label("Client authentication").select_option(client.auth_method)
+        dialog.get_by_label("Extra scopes").fill("profile offline_access")
+        dialog.get_by_role("button", name="Save and sign in").click()
+
+        # ... and logs in and consents at the provider's own pages
+        page.wait_for_url(f"{stack.peer.issuer}/**")
+        page.locator("input[name=login]").fill("alice")
+        page.locator("input[name=password]").fill("any-password")
+        page.get_by_role("button", name="Sign-in").click()
+        page.get_by_role("button", name="Continue").click()
+
+        # Then the browser lands back on the page, which says so and lists the integration as connected
+        page.wait_for_url(f"{stack.url}/**")
+        expect(page.get_by_role("status").filter(has_text="Connected")).to_be_visible()
+        expect(card.locator(".badge")).to_have_text("Connected")
+        assert urlsplit(page.url).query == ""  # the result was read, then removed from the address
+        assert client.client_secret not in page.evaluate("() => JSON.stringify(window.localStorage)")
+        assert client.client_secret not in page.content()
+        assert not [frame for frame, _ in chromium_context.external_requests if frame.startswith(stack.url)]
+        assert errors == []
+    finally:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "browser-connected.png"), full_page=False)
+        page.close()

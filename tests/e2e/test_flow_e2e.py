@@ -1,0 +1,247 @@
+"""The OAuth flow over HTTP against a real OpenID provider (oidc-provider), through the local server.
+
+One ``httpx.Client`` plays the browser: it calls our API (with the local identity
+headers), keeps the browser-binding cookie that ``/oauth/start`` sets, walks the
+provider's login and consent pages, and requests our callback without following
+it further. Each test acts for its own organization, so tests share the servers
+but no data.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import PROVIDER, Stack
+from tests.e2e.oidc_peer import OidcClientCredentials, login_and_consent
+
+pytestmark = pytest.mark.e2e
+
+RETURN_TO = "/settings/integrations"
+
+
+@dataclass
+class Browser:
+    """A user's browser acting for one org: the API with identity headers, cookies kept."""
+
+    stack: Stack
+    http: httpx.Client
+    org: str
+
+    @property
+    def identity(self) -> dict[str, str]:
+        return {"X-Org-Id": self.org, "X-User-Id": "e2e-user", "X-Org-Role": "admin"}
+
+    def save(self, client: OidcClientCredentials, *, secret: str | None = None, method: str | None = None):
+        credentials = {
+            "client_id": client.client_id,
+            "client_secret": secret if secret is not None else client.client_secret,
+            "issuer": self.stack.peer.issuer,
+            "client_auth_method": method or client.auth_method,
+            "scopes": "profile offline_access",
+        }
+        return self.http.post(
+            f"{self.stack.url}/integrations",
+            json={"provider": PROVIDER, "credentials": credentials},
+            headers=self.identity,
+        )
+
+    def start(self) -> str:
+        answer = self.http.get(
+            f"{self.stack.url}/oauth/start",
+            params={"provider": PROVIDER, "return_to": RETURN_TO},
+            headers={**self.identity, "Accept": "application/json"},
+        )
+        assert answer.status_code == 200, answer.text
+        return answer.json()["authorize_url"]
+
+    def authorize(self, *, deny: bool = False) -> httpx.URL:
+        """Start, then log in and consent (or deny) at the provider; the callback URL, not yet requested."""
+        return login_and_consent(self.http, self.start(), deny=deny)
+
+    def callback(self, url: httpx.URL | str) -> httpx.Response:
+        return self.http.get(str(url), follow_redirects=False)
+
+    def integration(self) -> dict[str, Any]:
+        answer = self.http.get(f"{self.stack.url}/integrations", headers=self.identity)
+        assert answer.status_code == 200, answer.text
+        return next(item for item in answer.json()["integrations"] if item["id"] == PROVIDER)
+
+    def frontend(self, **query: str) -> str:
+        return f"{self.stack.url}{RETURN_TO}?{urlencode({'integration': PROVIDER, **query})}"
+
+
+@pytest.fixture
+def browser(stack: Stack) -> Iterator[Browser]:
+    with httpx.Client(timeout=15) as http:
+        yield Browser(stack=stack, http=http, org=f"e2e-{secrets.token_hex(6)}")
+
+
+def connect(browser: Browser, client: OidcClientCredentials) -> httpx.Response:
+    assert browser.save(client).status_code == 200
+    return browser.callback(browser.authorize())
+
+
+@pytest.mark.parametrize("which", ["basic_client", "post_client"])
+def test_an_org_connects_its_own_app_with_each_client_auth_method(
+    stack: Stack, browser: Browser, which: str
+) -> None:
+    # Given an org that saved the provider's client, registered for one auth method
+    client: OidcClientCredentials = getattr(stack.peer, which)
+    saved = browser.save(client)
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["status"] == "pending_setup"
+    stack.peer.reset_stats()
+
+    # When the user logs in and consents, and the provider sends the browser to our callback
+    answer = browser.callback(browser.authorize())
+
+    # Then the code is exchanged once, and the browser goes back to the page as connected
+    assert answer.status_code == 302, answer.text
+    assert answer.headers["location"] == browser.frontend(status="active")
+    assert stack.peer.stats()["authorization_code"] == 1
+    integration = browser.integration()
+    assert integration["connected"] is True
+    assert integration["status"] == "active"
+
+
+def test_the_auth_method_chosen_in_the_form_is_the_one_sent_to_the_provider(
+    stack: Stack, browser: Browser
+) -> None:
+    # Given the client_secret_basic client saved with client_secret_post chosen
+    assert browser.save(stack.peer.basic_client, method="client_secret_post").status_code == 200
+
+    # When the flow completes at the provider
+    answer = browser.callback(browser.authorize())
+
+    # Then the provider refuses the token request, which it would not if the method were ignored
+    assert answer.headers["location"] == browser.frontend(status="error", error="invalid_client")
+
+
+def test_a_wrong_client_secret_ends_in_error_invalid_client(stack: Stack, browser: Browser) -> None:
+    # Given credentials with the wrong client secret
+    assert browser.save(stack.peer.basic_client, secret="not-the-secret").status_code == 200
+
+    # When the user logs in and consents
+    answer = browser.callback(browser.authorize())
+
+    # Then the page is told why, and the integration is in error with that reason
+    assert answer.status_code == 302
+    assert answer.headers["location"] == browser.frontend(status="error", error="invalid_client")
+    integration = browser.integration()
+    assert (integration["status"], integration["status_reason"]) == ("error", "invalid_client")
+    assert integration["connected"] is False
+
+
+def test_a_replayed_callback_is_rejected_as_invalid_state(stack: Stack, browser: Browser) -> None:
+    # Given a completed connection
+    assert browser.save(stack.peer.post_client).status_code == 200
+    callback_url = browser.authorize()
+    assert browser.callback(callback_url).headers["location"] == browser.frontend(status="active")
+    stack.peer.reset_stats()
+
+    # When the same callback URL is requested again
+    replay = browser.callback(callback_url)
+
+    # Then it is refused without touching the provider, and the connection stays active
+    assert replay.status_code == 400
+    assert replay.json()["error"]["code"] == "invalid_state"
+    assert stack.peer.stats()["authorization_code"] == 0
+    assert browser.integration()["status"] == "active"
+
+
+def test_a_user_who_denies_consent_ends_in_error_access_denied(stack: Stack, browser: Browser) -> None:
+    # Given saved credentials
+    assert browser.save(stack.peer.basic_client).status_code == 200
+
+    # When the user cancels at the provider instead of consenting
+    callback_url = browser.authorize(deny=True)
+    answer = browser.callback(callback_url)
+
+    # Then the page is told access was denied, and the integration records it
+    assert callback_url.params["error"] == "access_denied"
+    assert answer.headers["location"] == browser.frontend(status="error", error="access_denied")
+    integration = browser.integration()
+    assert (integration["status"], integration["status_reason"]) == ("error", "access_denied")
+
+
+def test_saving_another_client_returns_an_active_connection_to_pending_setup(
+    stack: Stack, browser: Browser
+) -> None:
+    # Given an active connection with the basic client
+    assert connect(browser, stack.peer.basic_client).headers["location"] == browser.frontend(status="active")
+
+    # When the org saves the other client's credentials
+    saved = browser.save(stack.peer.post_client)
+
+    # Then it must sign in again: pending_setup, not connected
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["status"] == "pending_setup"
+    integration = browser.integration()
+    assert (integration["status"], integration["connected"]) == ("pending_setup", False)
+
+
+def test_the_issuers_iss_parameter_on_the_callback_is_accepted(stack: Stack, browser: Browser) -> None:
+    # Given saved credentials
+    assert browser.save(stack.peer.basic_client).status_code == 200
+
+    # When the provider's callback carries its issuer (RFC 9207)
+    callback_url = browser.authorize()
+    answer = browser.callback(callback_url)
+
+    # Then the issuer matches the configured one and the connection completes
+    assert callback_url.params["iss"] == stack.peer.issuer
+    assert answer.headers["location"] == browser.frontend(status="active")
+
+
+def test_a_callback_naming_another_issuer_is_refused_as_issuer_mismatch(
+    stack: Stack, browser: Browser
+) -> None:
+    # Given a real callback whose iss is replaced by another issuer (a mix-up attack)
+    assert browser.save(stack.peer.basic_client).status_code == 200
+    callback_url = browser.authorize()
+    forged = callback_url.copy_set_param("iss", "https://attacker.example")
+
+    # When the browser arrives with it
+    answer = browser.callback(forged)
+
+    # Then no code is exchanged with the configured provider
+    assert answer.headers["location"] == browser.frontend(status="error", error="issuer_mismatch")
+    assert browser.integration()["connected"] is False
+
+
+def test_a_callback_arriving_in_another_browser_fails_the_browser_binding(
+    stack: Stack, browser: Browser
+) -> None:
+    # Given a flow started in one browser (which holds the binding cookie)
+    assert browser.save(stack.peer.basic_client).status_code == 200
+    callback_url = browser.authorize()
+
+    # When the callback is opened in another browser, without that cookie
+    with httpx.Client(timeout=15) as other:
+        answer = other.get(str(callback_url), follow_redirects=False)
+
+    # Then it is refused, and the integration is not connected
+    assert answer.headers["location"] == browser.frontend(status="error", error="browser_binding_failed")
+    assert browser.integration()["connected"] is False
+
+
+def test_the_access_log_holds_no_code_or_state(stack: Stack, browser: Browser) -> None:
+    # Given a completed flow
+    assert browser.save(stack.peer.basic_client).status_code == 200
+    callback_url = browser.authorize()
+    assert browser.callback(callback_url).headers["location"] == browser.frontend(status="active")
+
+    # When the local server's access log is read
+    log = stack.access_log.getvalue()
+
+    # Then it shows the callback's path but neither the code nor the state, nor the client secret
+    assert f"GET /oauth/callback/{PROVIDER} 302" in log
+    for secret in (callback_url.params["code"], callback_url.params["state"], stack.peer.basic_client.client_secret):
+        assert secret not in log
