@@ -195,6 +195,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_GET
 
+    def __getattr__(self, name: str) -> Any:
+        # Any other method (TRACE, PROPFIND ...) is routed like these: it gets a JSON 404 or 405,
+        # as API Gateway answers, never http.server's HTML 501.
+        if name.startswith("do_") and name[3:].isalpha():
+            return self.do_GET
+        raise AttributeError(name)
+
 
 class LocalServer:
     """The API on http://127.0.0.1:<port> (port 0: any free port), in a background thread.

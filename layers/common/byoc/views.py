@@ -6,6 +6,7 @@ function imports none of them.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from byoc.registry import Provider, Registry
@@ -50,18 +51,32 @@ def connection_view(connection: Connection | None) -> dict[str, Any]:
     }
 
 
-def integration_view(provider: Provider, connection: Connection | None, api_base_url: str) -> dict[str, Any]:
+def _provider_view(provider: Provider, api_base_url: str) -> dict[str, Any]:
+    """The part of an entry that is the same for every org."""
     view = provider.public()
     view["redirect_uri"] = redirect_uri(api_base_url, provider.id) if provider.is_oauth else None
     view["docs_url"] = provider.docs_url
-    view.update(connection_view(connection))
     return view
+
+
+@lru_cache(maxsize=8)
+def _provider_views(registry: Registry, api_base_url: str) -> tuple[tuple[str, dict[str, Any]], ...]:
+    """Every provider's constant part, built once per container and API URL (the list's main cost).
+
+    The entries are shared: callers copy them shallowly and only serialize the result.
+    """
+    return tuple((provider.id, _provider_view(provider, api_base_url)) for provider in registry)
+
+
+def integration_view(provider: Provider, connection: Connection | None, api_base_url: str) -> dict[str, Any]:
+    return {**_provider_view(provider, api_base_url), **connection_view(connection)}
 
 
 def list_view(registry: Registry, connections: list[Connection], api_base_url: str) -> dict[str, Any]:
     by_provider = {c.provider: c for c in connections}
     return {
         "integrations": [
-            integration_view(provider, by_provider.get(provider.id), api_base_url) for provider in registry
+            {**view, **connection_view(by_provider.get(provider_id))}
+            for provider_id, view in _provider_views(registry, api_base_url)
         ]
     }

@@ -1,0 +1,72 @@
+"""GET /integrations routed by Powertools' APIGatewayHttpResolver instead of byoc.http (bench only).
+
+The route, the error mapping and the access log line do what ``api_handler``
+does; auth, the store and the view are ours. The resolver parses the event into
+its own ``APIGatewayProxyEventV2``, so the caller is read from it.
+"""
+
+import time
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+
+from byoc.auth import principal_from
+from byoc.errors import ByocError
+from byoc.http import JSON_HEADERS
+from byoc.observability import logger
+from byoc.registry import get_registry
+from byoc.settings import get_settings
+from byoc.store import Store
+from byoc.views import list_view
+
+app = APIGatewayHttpResolver()
+
+
+class _Caller:
+    """What ``principal_from`` reads of a request, taken from the resolver's event."""
+
+    def __init__(self, event: Any) -> None:
+        self.claims = event.request_context.authorizer.jwt_claim or {}
+        self.headers = {k.lower(): v for k, v in (event.headers or {}).items()}
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+
+def _base_url(event: Any, public_api_url: str) -> str:
+    if public_api_url:
+        return public_api_url
+    stage = event.request_context.stage
+    return f"https://{event.request_context.domain_name}" + ("" if stage in ("", "$default") else f"/{stage}")
+
+
+@app.get("/integrations")
+def list_integrations() -> Response:
+    settings = get_settings()
+    event = app.current_event
+    principal = principal_from(_Caller(event), settings)  # type: ignore[arg-type]
+    connections = Store(settings.table_name).list_connections(principal.org_id)
+    body = list_view(get_registry(), connections, _base_url(event, settings.public_api_url))
+    return Response(200, "application/json", body, headers=dict(JSON_HEADERS))
+
+
+@app.exception_handler(ByocError)
+def byoc_error(error: ByocError) -> Response:
+    body = {"error": {"code": error.code, "message": error.message}}
+    return Response(error.status, "application/json", body, headers=dict(JSON_HEADERS))
+
+
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    started = time.perf_counter()
+    logger.set_correlation_id(str((event.get("requestContext") or {}).get("requestId", "")) or None)
+    response = app.resolve(event, context)
+    logger.info(
+        "request",
+        extra={
+            "method": "GET",
+            "route": str(event.get("routeKey", "")),
+            "status_code": response["statusCode"],
+            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+        },
+    )
+    return response

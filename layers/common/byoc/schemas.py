@@ -1,0 +1,110 @@
+"""The API's bodies as pydantic models: the source of the published OpenAPI document.
+
+``scripts/gen_openapi.py`` turns these models (and the request model
+``byoc.validation.SaveCredentialsBody``, which the save handler validates with)
+into ``docs/openapi.json``. The handlers build their answers as plain dicts
+(``byoc.views``) so that the list function never imports pydantic; tests validate
+those answers against these models, so the document cannot drift from the code.
+
+Response models forbid unknown fields: an answer with a field the document does
+not list (a secret, say) fails the tests.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from byoc.validation import SaveCredentialsBody
+
+__all__ = [
+    "AuthorizeUrl",
+    "ErrorBody",
+    "ErrorDetail",
+    "FieldView",
+    "GatewayMessage",
+    "Integration",
+    "IntegrationList",
+    "SaveCredentialsBody",
+]
+
+Status = Literal["pending_setup", "active", "error"]
+
+
+class _Answer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FieldView(_Answer):
+    """One input of a provider's form. ``secret`` fields are write-only: their values never come back."""
+
+    name: str = Field(examples=["subdomain"])
+    label: str = Field(examples=["Zendesk subdomain"])
+    type: Literal["text", "password", "url", "select"]
+    required: bool
+    secret: bool
+    max_length: int = Field(ge=1)
+    pattern: str | None = Field(default=None, description="A regular expression the value must match.")
+    help: str | None = None
+    example: str | None = None
+    default: str | None = Field(default=None, description="The preselected choice of a select.")
+    options: list[str] | None = Field(default=None, description="The choices of a select.")
+
+
+class Integration(_Answer):
+    """A provider, what a frontend needs to draw its form, and this org's connection to it."""
+
+    id: str = Field(examples=["zendesk"])
+    name: str = Field(examples=["Zendesk"])
+    auth_type: Literal["oauth2", "api_key", "basic"]
+    fields: list[FieldView]
+    redirect_uri: str | None = Field(
+        description="The exact redirect URI to register in the org's OAuth app; null without OAuth.",
+        examples=["https://api.example.com/oauth/callback/zendesk"],
+    )
+    docs_url: str | None
+    status: Status | None = Field(description="null when the org never saved credentials for it.")
+    connected: bool = Field(description='status == "active"')
+    status_reason: str | None = Field(
+        description="A stable code when status is error (access_denied, invalid_client, ...)."
+    )
+    status_message: str | None
+    updated_at: str | None = Field(examples=["2026-11-27T14:00:00Z"])
+    client_id_masked: str | None = Field(
+        description="A few characters of the client id at each end, never the whole id.",
+        examples=["zd-c…1234"],
+    )
+
+
+class IntegrationList(_Answer):
+    integrations: list[Integration]
+
+
+class AuthorizeUrl(_Answer):
+    """``GET /oauth/start`` with ``Accept: application/json``: where to send the browser."""
+
+    authorize_url: str = Field(
+        description="The provider's authorization URL with the org's client id, state and PKCE challenge."
+    )
+
+
+class ErrorDetail(_Answer):
+    code: str = Field(description="A stable code, such as validation_error.", examples=["validation_error"])
+    message: str = Field(description="For people; may change.")
+    details: dict[str, Any] | None = Field(
+        default=None,
+        description="For validation_error: {fields: {name: reason}}; the values given are never echoed.",
+    )
+
+
+class ErrorBody(_Answer):
+    """Every error this API's functions answer."""
+
+    error: ErrorDetail
+
+
+class GatewayMessage(BaseModel):
+    """API Gateway's own answers: the JWT authorizer's 401 and throttling's 429."""
+
+    message: str = Field(examples=["Unauthorized"])

@@ -1,0 +1,197 @@
+"""DELETE /integrations/{provider} and DELETE /integrations/{provider}/tokens, through the handler."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from byoc import settings as byoc_settings
+from byoc.errors import IntegrationNotConfigured
+from byoc.store import Store
+from byoc.tokens import get_token
+from tests.helpers import body_of, http_event, load_function
+from tests.integration.conftest import form_of, location_query
+
+GITLAB = {"client_id": "gl-client-123456", "client_secret": "gl-secret-VERY-SECRET"}
+ZENDESK = {"client_id": "zd-client-1234", "client_secret": "zd-secret-VERY-SECRET", "subdomain": "acme"}
+REVOKE_URL = "https://gitlab.com/oauth/revoke"
+
+
+def delete(
+    api: Any,
+    provider: str,
+    *,
+    tokens_only: bool = False,
+    org: str = "org-1",
+    claims: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    suffix = "/tokens" if tokens_only else ""
+    event = http_event(
+        "DELETE",
+        f"/integrations/{provider}{suffix}",
+        route=f"DELETE /integrations/{{provider}}{suffix}",
+        path_params={"provider": provider},
+        claims=api.claims(org) if claims is None else claims,
+    )
+    return load_function("disconnect").lambda_handler(event, api.context)
+
+
+def revocations(provider_mock: Any) -> list[dict[str, str]]:
+    return [form_of(r) for r in provider_mock.requests if str(r.url) == REVOKE_URL]
+
+
+def stored(aws_env: Any, org: str = "org-1", provider: str = "gitlab") -> Any:
+    return Store(aws_env.table_name).get_connection(org, provider)
+
+
+@pytest.fixture
+def connected(api: Any, provider_mock: Any) -> None:
+    api.save("gitlab", GITLAB)
+    assert location_query(api.connect("gitlab"))["status"] == ["active"]
+
+
+# DELETE /integrations/{provider} -------------------------------------------------------
+
+
+def test_disconnect_answers_204_and_the_provider_lists_as_never_configured(api, connected, aws_env):
+    # When the admin disconnects GitLab
+    response = delete(api, "gitlab")
+    # Then 204, and the list shows GitLab as never configured
+    assert response["statusCode"] == 204 and response["body"] == ""
+    entry = api.integration("gitlab")
+    assert entry["status"] is None and entry["client_id_masked"] is None
+    assert stored(aws_env) is None
+
+
+def test_disconnect_revokes_the_refresh_and_access_tokens_at_the_provider(api, connected, provider_mock):
+    delete(api, "gitlab")
+    forms = revocations(provider_mock)
+    assert [(f["token"], f["token_type_hint"]) for f in forms] == [
+        ("rt-456", "refresh_token"),
+        ("at-123", "access_token"),
+    ]
+    assert all(f["client_id"] == "gl-client-123456" for f in forms)
+    assert all(f["client_secret"] == "gl-secret-VERY-SECRET" for f in forms)
+
+
+def test_disconnect_deletes_the_connection_even_when_revocation_fails(api, connected, provider_mock, aws_env):
+    # Given a revocation endpoint that is down
+    def down(request: httpx.Request) -> httpx.Response:
+        if str(request.url) == REVOKE_URL:
+            raise httpx.ConnectError("down")
+        return httpx.Response(500)
+
+    provider_mock.responder = down
+    # When the admin disconnects
+    response = delete(api, "gitlab")
+    # Then it is disconnected all the same
+    assert response["statusCode"] == 204
+    assert stored(aws_env) is None
+
+
+def test_disconnecting_a_provider_without_revocation_endpoint_calls_no_provider(api, provider_mock, aws_env):
+    api.save("zendesk", ZENDESK)
+    api.connect("zendesk")
+    calls_before = len(provider_mock.requests)
+    assert delete(api, "zendesk")["statusCode"] == 204
+    assert len(provider_mock.requests) == calls_before
+    assert stored(aws_env, provider="zendesk") is None
+
+
+def test_disconnecting_saved_credentials_never_connected_deletes_them(api, provider_mock, aws_env):
+    api.save("gitlab", GITLAB)
+    assert delete(api, "gitlab")["statusCode"] == 204
+    assert stored(aws_env) is None
+    assert revocations(provider_mock) == []
+
+
+def test_disconnecting_what_is_not_there_is_404_integration_not_configured(api):
+    response = delete(api, "gitlab")
+    assert response["statusCode"] == 404
+    assert body_of(response)["error"]["code"] == "integration_not_configured"
+
+
+def test_disconnecting_an_unknown_provider_is_404_unknown_provider(api):
+    response = delete(api, "no-such-provider")
+    assert response["statusCode"] == 404
+    assert body_of(response)["error"]["code"] == "unknown_provider"
+
+
+def test_one_org_cannot_disconnect_another_orgs_integration(api, connected, aws_env):
+    response = delete(api, "gitlab", org="org-2")
+    assert response["statusCode"] == 404
+    assert stored(aws_env).status == "active"
+
+
+def test_disconnect_without_an_organization_claim_is_401(api, connected, aws_env):
+    response = delete(api, "gitlab", claims={"sub": "user-1"})
+    assert response["statusCode"] == 401
+    assert stored(aws_env).status == "active"
+
+
+def test_only_an_admin_may_disconnect(api, connected, aws_env, monkeypatch):
+    # Given a deployment where admins carry org_role=admin
+    monkeypatch.setenv("ADMIN_CLAIM", "org_role=admin")
+    byoc_settings.get_settings.cache_clear()
+    # When a member disconnects, then an admin does
+    member = delete(api, "gitlab", claims=api.claims("org-1", org_role="member"))
+    assert member["statusCode"] == 403
+    assert stored(aws_env).status == "active"
+    admin = delete(api, "gitlab", claims=api.claims("org-1", org_role="admin"))
+    assert admin["statusCode"] == 204
+
+
+# DELETE /integrations/{provider}/tokens ------------------------------------------------
+
+
+def test_dropping_tokens_keeps_the_credentials_and_returns_to_pending_setup(api, connected, aws_env):
+    # When the admin drops the tokens
+    response = delete(api, "gitlab", tokens_only=True)
+    # Then 204, the saved app is still there, and the connection waits to be connected again
+    assert response["statusCode"] == 204
+    entry = api.integration("gitlab")
+    assert entry["status"] == "pending_setup" and entry["connected"] is False
+    assert entry["client_id_masked"] == "gl-c…3456"
+    record = stored(aws_env)
+    assert record.tokens is None and record.secrets is not None and not record.has_refresh_token
+
+
+def test_dropping_tokens_revokes_them(api, connected, provider_mock):
+    delete(api, "gitlab", tokens_only=True)
+    assert {f["token"] for f in revocations(provider_mock)} == {"rt-456", "at-123"}
+
+
+def test_after_dropping_tokens_no_token_is_handed_out(api, connected):
+    delete(api, "gitlab", tokens_only=True)
+    with pytest.raises(IntegrationNotConfigured):
+        get_token("org-1", "gitlab")
+
+
+def test_after_dropping_tokens_the_org_reconnects_without_saving_again(api, connected):
+    delete(api, "gitlab", tokens_only=True)
+    assert location_query(api.connect("gitlab"))["status"] == ["active"]
+    assert get_token("org-1", "gitlab")["access_token"] == "at-123"
+
+
+def test_dropping_tokens_of_an_unconfigured_integration_is_404(api):
+    response = delete(api, "gitlab", tokens_only=True)
+    assert response["statusCode"] == 404
+    assert body_of(response)["error"]["code"] == "integration_not_configured"
+
+
+def test_dropping_tokens_of_an_api_key_provider_is_an_invalid_request(api):
+    response = delete(api, "sendgrid", tokens_only=True)
+    assert response["statusCode"] == 400
+    assert body_of(response)["error"]["code"] == "invalid_request"
+
+
+# Tokens dropped by a save --------------------------------------------------------------
+
+
+def test_saving_a_different_client_id_revokes_the_old_tokens(api, connected, provider_mock):
+    api.save("gitlab", {**GITLAB, "client_id": "gl-another-client"})
+    forms = revocations(provider_mock)
+    assert {f["token"] for f in forms} == {"rt-456", "at-123"}
+    assert all(f["client_id"] == "gl-client-123456" for f in forms)

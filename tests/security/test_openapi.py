@@ -1,0 +1,152 @@
+"""The published OpenAPI 3.1 document: generated from the code's models, fresh, served locally,
+and equal to template.yaml's routes; and the answers the handlers give match it."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import httpx
+import pytest
+from openapi_spec_validator import validate
+from pydantic import BaseModel
+
+from byoc import schemas, validation
+from devserver.routes import routes_from_template
+from devserver.server import LocalServer
+from devserver.template import load_template
+from tests.helpers import body_of
+from tests.security.conftest import ZENDESK
+
+ROOT = Path(__file__).resolve().parents[2]
+DOC_PATH = ROOT / "docs" / "openapi.json"
+DOC: dict[str, Any] = json.loads(DOC_PATH.read_text(encoding="utf-8"))
+ROUTES = routes_from_template(load_template(ROOT / "template.yaml"))
+
+
+def generator() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("gen_openapi", ROOT / "scripts" / "gen_openapi.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def operations() -> dict[tuple[str, str], dict[str, Any]]:
+    return {(method.upper(), path): op for path, item in DOC["paths"].items() for method, op in item.items()}
+
+
+def test_the_committed_document_is_what_the_generator_writes():
+    assert DOC_PATH.read_text(encoding="utf-8") == generator().render(), "stale: run make openapi"
+
+
+def test_check_mode_reports_a_stale_document(tmp_path, monkeypatch):
+    module = generator()
+    monkeypatch.setattr(module, "OUTPUT", tmp_path / "docs" / "openapi.json")
+    monkeypatch.setattr(module, "ROOT", tmp_path)
+    assert module.main(["--check"]) == 1
+    assert module.main([]) == 0
+    assert module.main(["--check"]) == 0
+
+
+def test_the_document_is_valid_openapi_3_1():
+    assert DOC["openapi"] == "3.1.0"
+    validate(DOC)
+
+
+def test_its_operations_are_exactly_the_http_api_routes_of_the_template():
+    assert set(operations()) == {(route.method, route.path) for route in ROUTES}
+
+
+def test_every_route_needs_the_jwt_bearer_scheme_except_the_callback():
+    scheme = DOC["components"]["securitySchemes"]["bearerAuth"]
+    assert (scheme["type"], scheme["scheme"], scheme["bearerFormat"]) == ("http", "bearer", "JWT")
+    assert DOC["security"] == [{"bearerAuth": []}]
+    unauthenticated = {key for key, op in operations().items() if op.get("security") == []}
+    assert unauthenticated == {("GET", "/oauth/callback/{provider}")}
+    assert unauthenticated == {(route.method, route.path) for route in ROUTES if route.auth_none}
+
+
+def test_the_body_schemas_are_the_models_json_schema():
+    expected = generator().component_schemas()
+    assert DOC["components"]["schemas"] == expected
+    assert schemas.SaveCredentialsBody is validation.SaveCredentialsBody
+
+
+def test_the_save_body_refuses_unknown_fields_in_the_document_too():
+    assert DOC["components"]["schemas"]["SaveCredentialsBody"]["additionalProperties"] is False
+
+
+def _conforms(model: type[BaseModel], response: dict[str, Any]) -> None:
+    model.model_validate(body_of(response))
+
+
+def test_the_list_answer_matches_its_schema(api, provider_mock):
+    api.save("zendesk", ZENDESK)
+    api.save("freshdesk", {"subdomain": "acme", "api_key": "fd-key"})
+    api.connect("zendesk")
+    _conforms(schemas.IntegrationList, api.list())
+
+
+def test_the_save_and_start_answers_match_their_schemas(api):
+    _conforms(schemas.Integration, api.save("zendesk", ZENDESK))
+    _conforms(schemas.AuthorizeUrl, api.start("zendesk"))
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda api: api.save("zendesk", {"subdomain": "x.y"}),
+        lambda api: api.save("nope", {}),
+        lambda api: api.start("github"),
+        lambda api: api.callback("zendesk", "state=" + "A" * 43),
+    ],
+    ids=["validation_error", "unknown_provider", "not_configured", "invalid_state"],
+)
+def test_error_answers_match_the_error_schema(api, call):
+    _conforms(schemas.ErrorBody, call(api))
+
+
+def test_a_field_the_document_does_not_list_fails_the_schema():
+    with pytest.raises(ValueError):
+        schemas.AuthorizeUrl.model_validate({"authorize_url": "https://x", "client_secret": "s"})
+
+
+def test_the_local_server_serves_the_document():
+    with LocalServer(port=0, access_log=_Sink()) as server:
+        answer = httpx.get(server.url + "/openapi.json", timeout=10)
+    assert answer.status_code == 200
+    assert answer.content == DOC_PATH.read_bytes()
+
+
+class _Sink:
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+HEAVY_MODULES = ("pydantic", "httpx", "httpcore", "cryptography", "byoc.schemas")
+
+
+def test_the_list_function_imports_neither_pydantic_nor_httpx_nor_cryptography():
+    app = ROOT / "functions" / "list_integrations" / "app.py"
+    code = (
+        "import importlib.util, sys\n"
+        f"sys.path[:0] = [{str(ROOT / 'layers' / 'common')!r}, {str(ROOT)!r}]\n"
+        f"spec = importlib.util.spec_from_file_location('app', {str(app)!r})\n"
+        "module = importlib.util.module_from_spec(spec)\n"
+        "spec.loader.exec_module(module)\n"
+        "assert callable(module.lambda_handler)\n"
+        f"print(sorted(n for n in {HEAVY_MODULES!r} if n in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip() == "[]"
