@@ -29,14 +29,21 @@ from bench.environment import (
     RESULTS,
     ROOT,
     child_env,
+    extra_requirements,
     function_names,
     hidden_modules,
     machine,
     source_only_layer,
 )
 from bench.imports import Variant
+from bench.replay import load as load_recording
 
-IMPORT_TARGETS = {"list_integrations": 1.15, "oauth_start": 1.25, "oauth_callback": 1.25, "save_credentials": 1.40}
+IMPORT_TARGETS = {
+    "list_integrations": 1.15,
+    "oauth_start": 1.25,
+    "oauth_callback": 1.25,
+    "save_credentials": 1.40,
+}
 CPU_TARGET = 1.5
 MEMORY_TARGET = 1.6
 PACKAGE_TARGET = 0.30
@@ -66,7 +73,11 @@ def run_calls(workdir: Path) -> tuple[list[dict[str, Any]], dict[str, Path]]:
 
 
 def import_variants(
-    functions: list[str], alternatives: list[str], hidden: tuple[str, ...], hidden_alt: tuple[str, ...], source: Path
+    functions: list[str],
+    alternatives: list[str],
+    hidden: tuple[str, ...],
+    hidden_alt: tuple[str, ...],
+    source: Path,
 ) -> list[Variant]:
     layer = (LAYER,)
     logger = "import boto3\nfrom aws_lambda_powertools import Logger\nLogger(service='byoc')"
@@ -79,7 +90,9 @@ def import_variants(
     no_bytecode = (("PYTHONDONTWRITEBYTECODE", "1"),)
     for name in functions:
         variants.append(Variant(name, "import app", (LAYER, FUNCTIONS / name), hidden))
-        variants.append(Variant(f"{name} [no .pyc]", "import app", (source, FUNCTIONS / name), hidden, no_bytecode))
+        variants.append(
+            Variant(f"{name} [no .pyc]", "import app", (source, FUNCTIONS / name), hidden, no_bytecode)
+        )
     for name in alternatives:
         env = (("KMS_KEY_ID", FAKE_KEY_ARN),)
         variants.append(Variant(f"alt:{name}", "import app", (LAYER, ALTERNATIVES / name), hidden_alt, env))
@@ -95,8 +108,10 @@ def run_imports(variants: list[Variant], rounds: int) -> dict[str, Any]:
     return table
 
 
-def run_cpu(recording: Path, folder: Path, requests: int, extra_env: dict[str, str] | None = None) -> dict[str, Any]:
-    env = {**_recording_env(recording), **(extra_env or {})}
+def run_cpu(
+    recording: Path, folder: Path, requests: int, extra_env: dict[str, str] | None = None
+) -> dict[str, Any]:
+    env = {**_settings_env(recording), **(extra_env or {})}
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "cpu.json"
         subprocess.run(  # noqa: S603
@@ -110,14 +125,9 @@ def run_cpu(recording: Path, folder: Path, requests: int, extra_env: dict[str, s
     return {k: round(v, 3) if isinstance(v, float) else v for k, v in result.items()}
 
 
-def _recording_env(recording: Path) -> dict[str, str]:
-    env = json.loads((recording.parent / "calls.json").read_text())
-    return next(row["env"] for row in env if row.get("env")) if False else _settings_env(recording)
-
-
 def _settings_env(recording: Path) -> dict[str, str]:
-    """The functions' settings of the moto run (table, key, bus ...), stored beside the recordings."""
-    return json.loads((recording.parent / "env.json").read_text())
+    """The functions' settings in the moto account the request was recorded in (table, key, bus ...)."""
+    return load_recording(recording).env
 
 
 def run_all_cpu(
@@ -127,7 +137,9 @@ def run_all_cpu(
     for name in functions:
         if name in recordings:
             cpu[name] = run_cpu(recordings[name], FUNCTIONS / name, requests)
-            silent = run_cpu(recordings[name], FUNCTIONS / name, requests, {"POWERTOOLS_LOG_LEVEL": "WARNING"})
+            silent = run_cpu(
+                recordings[name], FUNCTIONS / name, requests, {"POWERTOOLS_LOG_LEVEL": "WARNING"}
+            )
             cpu[name]["ratio_without_log_line"] = silent["ratio"]
     for name in alternatives:
         base = ALTERNATIVE_BASES[name]
@@ -146,10 +158,14 @@ def run_memory(
 ) -> dict[str, Any]:
     mem: dict[str, Any] = {"floor": memory.floor(hidden, runs)}
     targets = [(name, name, FUNCTIONS / name, hidden) for name in functions]
-    targets += [(f"alt:{name}", ALTERNATIVE_BASES[name], ALTERNATIVES / name, hidden_alt) for name in alternatives]
+    targets += [
+        (f"alt:{name}", ALTERNATIVE_BASES[name], ALTERNATIVES / name, hidden_alt) for name in alternatives
+    ]
     for label, base, folder, hide in targets:
         if base in recordings:
-            mem[label] = memory.function(recordings[base], folder, hide, _settings_env(recordings[base]), runs)
+            mem[label] = memory.function(
+                recordings[base], folder, hide, _settings_env(recordings[base]), runs
+            )
     for row in mem.values():
         row["ratio"] = round(row["rss_peak_mb"] / mem["floor"]["rss_peak_mb"], 3)
     return mem
@@ -198,10 +214,11 @@ def main(argv: list[str] | None = None) -> int:
     args = arguments(argv)
     began = time.monotonic()
     functions = function_names()
-    has_sdk = importlib.util.find_spec("aws_encryption_sdk") is not None
+    masking = extra_requirements("aws-lambda-powertools", "datamasking")
+    has_sdk = all(importlib.util.find_spec(m) for m in ("aws_encryption_sdk", "jsonpath_ng"))
     alternatives = [n for n in ALTERNATIVE_BASES if has_sdk or n != "save_datamasking"]
     hidden = hidden_modules()
-    hidden_alt = hidden_modules(["aws-encryption-sdk"]) if has_sdk else hidden
+    hidden_alt = hidden_modules(masking) if has_sdk else hidden
     results: dict[str, Any] = {
         "machine": machine(),
         "settings": {"rounds": args.rounds, "requests": args.requests, "memory_runs": args.memory_runs},
@@ -212,7 +229,9 @@ def main(argv: list[str] | None = None) -> int:
             "package_share": PACKAGE_TARGET,
         },
         "hidden_modules": len(hidden),
-        "notes": [] if has_sdk else ["aws-encryption-sdk is not installed: the data-masking alternative was skipped"],
+        "notes": []
+        if has_sdk
+        else ["aws-lambda-powertools[datamasking] is not installed: its alternative was skipped"],
     }
     with tempfile.TemporaryDirectory(prefix="byoc-bench-") as tmp:
         workdir = Path(tmp)
@@ -226,7 +245,9 @@ def main(argv: list[str] | None = None) -> int:
         say(f"CPU per warm request: {args.requests} requests each ...")
         results["cpu"] = run_all_cpu(recordings, functions, alternatives, args.requests)
         say("peak memory ...")
-        results["memory"] = run_memory(recordings, functions, alternatives, hidden, hidden_alt, args.memory_runs)
+        results["memory"] = run_memory(
+            recordings, functions, alternatives, hidden, hidden_alt, args.memory_runs
+        )
     say("package size (make build) ..." if not args.skip_build else "package size (existing build) ...")
     results["package"] = package.sizes(args.skip_build)
     results["memory_model"] = memory_model(results["imports"], results["cpu"])

@@ -54,75 +54,82 @@ def profile(run: Any) -> dict[str, float]:
     return {name: round(value / whole, 3) for name, value in top}
 
 
+class Bench:
+    """The function under test, its stubbed clients, and a bare set of clients for the floor."""
+
+    def __init__(self, recording: replay.Recording) -> None:
+        import app  # the function under test, from PYTHONPATH
+
+        self.app = app
+        self.recording = recording
+        overrides = getattr(app, "bench_clients", lambda: {})()
+        clients = {**replay.handler_clients(recording.services), **overrides}
+        self.handler = replay.Stubs({k: v for k, v in clients.items() if k in recording.services})
+        self.floor = replay.Stubs(replay.bare_clients(recording.services))
+        replay.install_provider_mock()
+        self.context = replay.context()
+
+    def request(self, event: dict[str, Any]) -> Any:
+        if self.recording.clear_key_cache:
+            replay.forget_data_keys()
+        return self.app.lambda_handler(event, self.context)
+
+    def checked(self, event: dict[str, Any], calls: list[replay.Call]) -> None:
+        """One request whose answer and AWS calls must be exactly the recorded ones."""
+        self.handler.queue(calls)
+        replay.check(self.recording, self.request(event))
+        self.handler.drained()
+
+    def handler_chunk(self, batch: list[dict[str, Any]]) -> float:
+        for _ in batch:
+            self.handler.queue(self.recording.calls)
+        began = time.process_time()
+        for event in batch:
+            self.request(event)
+        spent = time.process_time() - began
+        self.handler.drained()
+        return spent
+
+    def floor_chunk(self, count: int) -> float:
+        for _ in range(count):
+            self.floor.queue(self.recording.calls)
+        began = time.process_time()
+        for _ in range(count):
+            self.floor.call_bare(self.recording.calls)
+        spent = time.process_time() - began
+        self.floor.drained()
+        return spent
+
+
 def main(recording_path: str, out_path: str, requests: int) -> None:
     recording = replay.load(recording_path)
-    import app  # the function under test, from PYTHONPATH
-
-    overrides = getattr(app, "bench_clients", lambda: {})()
-    handler_clients = {**replay.handler_clients(recording.services), **overrides}
-    handler = replay.Stubs({k: v for k, v in handler_clients.items() if k in recording.services})
-    floor = replay.Stubs(replay.bare_clients(recording.services))
-    replay.install_provider_mock()
-    context = replay.context()
+    bench = Bench(recording)
     profiled = min(200, requests)
     # With vary_org every request is another org's: the checked one, the timed ones, the profiled ones.
     events = replay.events_for(recording, 1 + requests + profiled)
     checked, timed, sampled = events[0], events[1 : 1 + requests], events[1 + requests :]
-
-    if recording.prime_event is not None:
-        handler.queue(recording.prime_calls)
-        replay.check(recording, app.lambda_handler(recording.prime_event, context))
-        handler.drained()
-
-    def run(batch: list[dict[str, Any]]) -> None:
-        for event in batch:
-            if recording.clear_key_cache:
-                replay.forget_data_keys()
-            app.lambda_handler(event, context)
-
-    # One checked request first: the replay must succeed exactly as recorded.
-    handler.queue(recording.calls)
-    if recording.clear_key_cache:
-        replay.forget_data_keys()
-    replay.check(recording, app.lambda_handler(checked, context))
-    handler.drained()
+    if recording.prime_event is not None:  # e.g. the token read that caches the data key
+        bench.checked(recording.prime_event, recording.prime_calls)
+    bench.checked(checked, recording.calls)
 
     handler_cpu = floor_cpu = 0.0
     size = max(1, requests // CHUNKS)
     for start in range(0, requests, size):
         batch = timed[start : start + size]
-        for _ in batch:
-            handler.queue(recording.calls)
-        began = time.process_time()
-        run(batch)
-        handler_cpu += time.process_time() - began
-        handler.drained()
-        for _ in batch:
-            floor.queue(recording.calls)
-        began = time.process_time()
-        for _ in batch:
-            floor.call_bare(recording.calls)
-        floor_cpu += time.process_time() - began
-        floor.drained()
+        handler_cpu += bench.handler_chunk(batch)
+        floor_cpu += bench.floor_chunk(len(batch))
+    shares = profile(lambda: bench.handler_chunk(sampled))
 
-    for _ in sampled:
-        handler.queue(recording.calls)
-    shares = profile(lambda: run(sampled))
-    handler.drained()
-
-    Path(out_path).write_text(
-        json.dumps(
-            {
-                "requests": requests,
-                "handler_cpu_s": handler_cpu,
-                "floor_cpu_s": floor_cpu,
-                "handler_us_per_request": handler_cpu / requests * 1e6,
-                "floor_us_per_request": floor_cpu / requests * 1e6,
-                "ratio": handler_cpu / floor_cpu,
-                "profile_shares": shares,
-            }
-        )
-    )
+    result = {
+        "requests": requests,
+        "handler_cpu_s": handler_cpu,
+        "floor_cpu_s": floor_cpu,
+        "handler_us_per_request": handler_cpu / requests * 1e6,
+        "floor_us_per_request": floor_cpu / requests * 1e6,
+        "ratio": handler_cpu / floor_cpu,
+        "profile_shares": shares,
+    }
+    Path(out_path).write_text(json.dumps(result))
 
 
 if __name__ == "__main__":

@@ -82,6 +82,20 @@ def distribution_closure(names: Iterable[str]) -> set[str]:
     return seen
 
 
+def extra_requirements(distribution: str, extra: str) -> list[str]:
+    """What ``distribution[extra]`` adds (Powertools' ``datamasking``: the Encryption SDK, jsonpath-ng)."""
+    names = []
+    for raw in md.distribution(distribution).requires or []:
+        req = Requirement(raw)
+        if (
+            req.marker is not None
+            and req.marker.evaluate({"extra": extra})
+            and not req.marker.evaluate({"extra": ""})
+        ):
+            names.append(req.name)
+    return names
+
+
 def layer_packages() -> list[str]:
     return requirement_names(LAYER / "requirements.txt")
 

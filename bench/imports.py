@@ -90,7 +90,7 @@ def ratios(samples: dict[str, Samples], bare: str, floor: str) -> dict[str, dict
 
 def modules_imported(variant: Variant) -> dict[str, bool]:
     """Which heavy packages importing the module pulls in."""
-    code = variant.code + "\nimport sys\nprint(' '.join(sorted(sys.modules)))"
+    code = variant.code + "\nimport sys\nprint(' '.join(n for n, m in sys.modules.items() if m is not None))"
     out = subprocess.run(  # noqa: S603
         [sys.executable, "-c", prelude(variant.hidden) + code],
         env=variant.environ(),

@@ -1,4 +1,4 @@
-"""Peak memory (RSS) after import and one request, over ``import boto3`` plus two clients (``bench.probe``)."""
+"""Peak memory (RSS) after import and one request, over ``import boto3`` plus two clients."""
 
 from __future__ import annotations
 

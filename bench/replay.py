@@ -1,4 +1,4 @@
-"""Replaying a recorded request in a child interpreter: AWS answered by botocore's Stubber, providers by httpx.
+"""Replaying a recorded request in a child interpreter: AWS answers from Stubber, providers from httpx.
 
 Used by the CPU benchmark (``bench.cpu``) and the memory probe (``bench.probe``).
 Nothing here is imported before the function's ``app`` module has been.

@@ -39,7 +39,7 @@ def imports_section(results: dict[str, Any]) -> str:
     for name in _functions(results) + [n for n in table if n.startswith("alt:")]:
         row = table[name]
         target = targets.get(name)
-        source = table.get(f"{name} [no bytecode]", {}).get("ratio")
+        source = table.get(f"{name} [no .pyc]", {}).get("ratio")
         rows.append(
             [
                 name,
@@ -119,14 +119,17 @@ def package_section(results: dict[str, Any]) -> str:
     if "error" in pkg:
         return f"Package: {pkg['error']}"
     mb = 1024 * 1024
+    share, target = pkg["share_of_limit"], results["targets"]["package_share"]
+    built = "sam build" if pkg["built_now"] else "existing sam build"
+    functions_kb = sum(pkg["functions_bytes"].values()) / 1024
     lines = [
-        f"Package (sam build{'' if pkg['built_now'] else ', existing build'}): layer {pkg['layer_bytes'] / mb:.1f} MB, "
-        f"functions {sum(pkg['functions_bytes'].values()) / 1024:.0f} KB, total {pkg['total_bytes'] / mb:.1f} MB = "
-        f"{pkg['share_of_limit']:.1%} of 250 MB (target <= {results['targets']['package_share']:.0%}) "
-        f"{_mark(pkg['share_of_limit'] <= results['targets']['package_share'])}",
-        f"boto3 bundled: {'yes' if pkg['boto3_bundled'] else 'no'} (the runtime provides it; bundling its closure "
-        f"would add {pkg['boto3_closure_bytes_if_bundled'] / mb:.0f} MB = {pkg['boto3_share_of_limit_if_bundled']:.0%} "
-        f"of the limit); .pyc files in the build: {pkg['bytecode_files_in_build']}",
+        f"Package ({built}): layer {pkg['layer_bytes'] / mb:.1f} MB, functions {functions_kb:.0f} KB, "
+        f"total {pkg['total_bytes'] / mb:.1f} MB = {share:.1%} of 250 MB (target <= {target:.0%}) "
+        f"{_mark(share <= target)}",
+        f"boto3 bundled: {'yes' if pkg['boto3_bundled'] else 'no'} (the runtime provides it; "
+        f"its closure would add {pkg['boto3_closure_bytes_if_bundled'] / mb:.0f} MB = "
+        f"{pkg['boto3_share_of_limit_if_bundled']:.0%} of the limit); "
+        f".pyc files in the build: {pkg['bytecode_files_in_build']}",
     ]
     if pkg.get("build_error"):
         lines.append("make build failed: " + pkg["build_error"][-300:])

@@ -44,7 +44,8 @@ class Result:
     counts: dict[str, int]
     budget: dict[str, int] | None
     budget_source: str
-    recording: Recording | None
+    recording: Recording
+    primary: bool
 
     @property
     def within_budget(self) -> bool | None:
@@ -279,7 +280,9 @@ def _token_first(h: Harness) -> Recording:
 def _disconnect(h: Harness) -> Recording:
     _connected(h)
     _forget_data_keys()
-    return _record(h, "DELETE /integrations/{provider}", "disconnect", disconnect_event("gitlab"))
+    return _record(
+        h, "DELETE /integrations/{provider}", "disconnect", disconnect_event("gitlab"), clear_key_cache=True
+    )
 
 
 def _refresh_idle_nothing_due(h: Harness) -> Recording:
@@ -371,7 +374,8 @@ def run_all() -> list[Result]:
                 counts=counts(recording.calls),
                 budget=scenario.budget,
                 budget_source=scenario.budget_source,
-                recording=recording if scenario.primary else None,
+                recording=recording,
+                primary=scenario.primary,
             )
         )
     return results
@@ -396,10 +400,10 @@ def main(workdir: str) -> None:
             "budget_source": result.budget_source,
             "within_budget": result.within_budget,
         }
-        if result.recording is not None:
+        row["cost"] = request_cost(result.recording.calls)
+        if result.primary:
             (out / f"{result.function}.pkl").write_bytes(pickle.dumps(result.recording))
             row["recording"] = f"{result.function}.pkl"
-            row["cost"] = request_cost(result.recording.calls)
         rows.append(row)
     (out / "calls.json").write_text(json.dumps(rows, indent=1))
 

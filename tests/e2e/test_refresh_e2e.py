@@ -98,10 +98,11 @@ class Org:
             headers={**self.identity, "Accept": "application/json"},
         )
         assert started.status_code == 200, started.text
-        # OpenID Connect Core §11: the provider keeps offline_access (and so issues a refresh
-        # token) only with prompt=consent, which the generic_oidc entry does not send yet.
-        authorize_url = httpx.URL(started.json()["authorize_url"]).copy_set_param("prompt", "consent")
-        callback = login_and_consent(self.http, str(authorize_url))
+        authorize_url = started.json()["authorize_url"]
+        # The generic_oidc entry asks for prompt=consent, without which the provider drops
+        # offline_access and issues no refresh token (OpenID Connect Core §11).
+        assert httpx.URL(authorize_url).params["prompt"] == "consent"
+        callback = login_and_consent(self.http, authorize_url)
         answer = self.http.get(str(callback), follow_redirects=False)
         assert answer.status_code == 302, answer.text
         assert "status=active" in answer.headers["location"], answer.headers["location"]

@@ -509,7 +509,7 @@ def test_functions_that_never_see_a_secret_have_no_kms_access(function: str) -> 
 
 def test_refresh_failures_raise_an_alarm() -> None:
     [query] = RESOURCES["RefreshFailedAlarm"]["Properties"]["Metrics"]
-    assert query["Expression"] == "SELECT SUM(RefreshFailed) FROM Byoc"
+    assert query["Expression"] == "SELECT SUM(RefreshFailed) FROM SCHEMA(Byoc, service)"
 
 
 def test_server_errors_of_the_http_api_raise_an_alarm() -> None:

@@ -1,0 +1,145 @@
+"""Each endpoint makes exactly the AWS calls of its budget (docs/performance.md, warm container).
+
+Counted with a botocore ``before-call`` hook on the byoc clients while one handler
+runs against moto. These are counts, not timings: they are the same on any
+machine, so they are asserted exactly; ``make bench`` prints them beside the budget.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlencode
+
+from byoc import aws as byoc_aws
+from byoc import crypto
+from tests.helpers import FakeLambdaContext, http_event, load_function
+
+GITLAB = {"client_id": "gl-client-123456", "client_secret": "gl-secret-VERY-SECRET"}
+
+
+@contextmanager
+def aws_calls() -> Iterator[Counter[str]]:
+    """Every DynamoDB, KMS and EventBridge call made meanwhile, counted as service.Operation."""
+    calls: Counter[str] = Counter()
+
+    def hook(model: Any, **_: Any) -> None:
+        calls[f"{model.service_model.service_name}.{model.name}"] += 1
+
+    clients = [byoc_aws.client(name) for name in ("dynamodb", "kms", "events")]
+    for client in clients:
+        client.meta.events.register("before-call.*.*", hook)
+    try:
+        yield calls
+    finally:
+        for client in clients:
+            client.meta.events.unregister("before-call.*.*", hook)
+
+
+def connected(api: Any) -> None:
+    assert api.save("gitlab", GITLAB)["statusCode"] == 200
+    assert api.connect("gitlab")["statusCode"] == 302
+
+
+def callback_event(api: Any) -> dict[str, Any]:
+    _, query = api.authorize("gitlab")
+    return http_event(
+        "GET",
+        "/oauth/callback/gitlab",
+        route="GET /oauth/callback/{provider}",
+        query=urlencode({"code": "the-code", "state": query["state"][0]}),
+        path_params={"provider": "gitlab"},
+    )
+
+
+def test_listing_integrations_is_one_query(api):
+    # Given an org with connections to several providers
+    connected(api)
+    api.save("sendgrid", {"api_key": "SG.budget-key-0123456789"})
+    # When it lists its integrations
+    with aws_calls() as calls:
+        assert api.list()["statusCode"] == 200
+    # Then that is one Query and nothing else
+    assert calls == {"dynamodb.Query": 1}
+
+
+def test_saving_new_credentials_is_one_read_one_write_one_data_key_and_one_event(api):
+    # When an org saves credentials for a provider it has never configured
+    with aws_calls() as calls:
+        assert api.save("gitlab", GITLAB)["statusCode"] == 200
+    # Then one read, one write, one GenerateDataKey, and one event for the new status
+    assert calls == {
+        "dynamodb.GetItem": 1,
+        "dynamodb.PutItem": 1,
+        "kms.GenerateDataKey": 1,
+        "events.PutEvents": 1,
+    }
+
+
+def test_saving_a_new_secret_for_a_connected_app_publishes_no_event(api):
+    # Given a connected integration
+    connected(api)
+    # When the org saves a rotated secret for the same app (the status stays active)
+    with aws_calls() as calls:
+        assert api.save("gitlab", {**GITLAB, "client_secret": "gl-secret-ROTATED"})["statusCode"] == 200
+    # Then one read, one write and one GenerateDataKey: no event, since the status did not change
+    assert calls == {"dynamodb.GetItem": 1, "dynamodb.PutItem": 1, "kms.GenerateDataKey": 1}
+
+
+def test_starting_a_flow_is_one_read_and_one_write_without_kms(api):
+    # Given saved credentials
+    api.save("gitlab", GITLAB)
+    # When an admin starts the OAuth flow
+    with aws_calls() as calls:
+        assert api.start("gitlab")["statusCode"] == 200
+    # Then the record is read and the state written; the client id is not a secret, so no KMS call
+    assert calls == {"dynamodb.GetItem": 1, "dynamodb.PutItem": 1}
+
+
+def test_a_callback_that_connects_is_a_delete_a_read_a_write_a_decrypt_and_an_event(api):
+    # Given a started flow, and the callback's own container with no data key cached
+    api.save("gitlab", GITLAB)
+    event = callback_event(api)
+    crypto.DATA_KEY_CACHE.clear()
+    # When the provider sends the browser back with a code
+    with aws_calls() as calls:
+        response = load_function("oauth_callback").lambda_handler(event, FakeLambdaContext())
+    # Then the state is consumed, the record read, its data key decrypted once (the secret and the
+    # new tokens share it), the tokens written, and one event published for the new status
+    assert response["statusCode"] == 302
+    assert calls == {
+        "dynamodb.DeleteItem": 1,
+        "dynamodb.GetItem": 1,
+        "kms.Decrypt": 1,
+        "dynamodb.PutItem": 1,
+        "events.PutEvents": 1,
+    }
+
+
+def test_a_callback_for_an_active_connection_publishes_no_event(api):
+    # Given a connected integration being connected again, in a callback container without cached keys
+    connected(api)
+    event = callback_event(api)
+    crypto.DATA_KEY_CACHE.clear()
+    # When the callback arrives
+    with aws_calls() as calls:
+        response = load_function("oauth_callback").lambda_handler(event, FakeLambdaContext())
+    # Then the same calls without the event: the status stays active
+    assert response["statusCode"] == 302
+    assert calls == {"dynamodb.DeleteItem": 1, "dynamodb.GetItem": 1, "kms.Decrypt": 1, "dynamodb.PutItem": 1}
+
+
+def test_a_warm_token_read_is_one_read_and_no_kms_call(api):
+    # Given a connected integration whose token this container has read once (its data key cached)
+    connected(api)
+    get_token = load_function("get_token").lambda_handler
+    event = {"org_id": "org-1", "provider": "gitlab"}
+    assert "access_token" in get_token(event, FakeLambdaContext())
+    # When a service reads the token again
+    with aws_calls() as calls:
+        answer = get_token(event, FakeLambdaContext())
+    # Then that is one GetItem and no KMS call
+    assert answer["access_token"] == "at-123"
+    assert calls == {"dynamodb.GetItem": 1}
