@@ -290,11 +290,12 @@ def test_a_refresh_emits_its_latency_in_milliseconds(api, endpoint, capsys):
 
 
 def test_refresh_failures_reach_the_metric_and_namespace_the_alarm_queries(api, endpoint, capsys):
-    # Given the alarm's Metrics Insights query in the template (SELECT SUM(<metric>) FROM <namespace>)
+    # Given the alarm's Metrics Insights query in the template:
+    # SELECT SUM(<metric>) FROM SCHEMA(<namespace>, service), i.e. the [service]-only set
 
     template = load_template(ROOT / "template.yaml")
     [query] = template["Resources"]["RefreshFailedAlarm"]["Properties"]["Metrics"]
-    match = re.fullmatch(r"SELECT SUM\((\w+)\) FROM (\w+)", query["Expression"])
+    match = re.fullmatch(r"SELECT SUM\((\w+)\) FROM SCHEMA\((\w+), service\)", query["Expression"])
     assert match is not None, query["Expression"]
     metric, namespace = match.groups()
     # When a refresh fails

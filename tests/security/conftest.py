@@ -55,8 +55,9 @@ def atomic_dynamodb(monkeypatch: pytest.MonkeyPatch) -> None:
 
     moto evaluates a condition and then writes without a lock, so two threads can both
     win one conditional delete. One lock around moto's backend write methods stands for
-    DynamoDB's per-item atomicity; nothing of ours is locked, so an unconditional delete,
-    or a read-then-delete, in our code still lets several callers through.
+    DynamoDB's per-item atomicity. Nothing of ours is locked: with an unconditional delete
+    the losers crash on an empty answer, and a read-then-delete lets several callers through
+    (both checked by hand against the concurrency test in test_state.py, which then fails).
     """
     lock = threading.Lock()
     for name in ("delete_item", "put_item", "update_item"):

@@ -125,3 +125,10 @@ def test_the_authorizer_stand_in_passes_claims_only_for_its_token(server, author
         headers={"Authorization": "Bearer SCHEMATHESIS-INVALID-VALUE", "X-Org-Id": "org-fuzz"},
     )
     assert (with_token.status_code, forged.status_code) == (200, 401)
+
+
+@pytest.mark.parametrize("method", ["TRACE", "PROPFIND", "CONNECT"])
+def test_an_unusual_method_gets_a_json_4xx_never_a_5xx(server, method):
+    answer = requests.request(method, server.url + "/integrations", timeout=10)
+    assert 400 <= answer.status_code < 500
+    assert answer.headers["Content-Type"] == "application/json"

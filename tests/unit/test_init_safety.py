@@ -173,3 +173,42 @@ def test_the_probe_sees_a_client_made_at_import(tmp_path: Path) -> None:
     (folder / "app.py").write_text("import boto3\nKMS = boto3.client('kms')\n")
     # When it is probed, Then the probe reports the client
     assert len(probe(folder, tmp_path, ours=(folder,))["found"]["clients"]) == 1
+
+
+def _drawn_twice_from_one_snapshot(draw: Any) -> tuple[float, float]:
+    """Two draws, each as an environment resumed from one snapshot would make it.
+
+    A snapshot copies memory, so a generator's state comes back as it was at init:
+    restore that state before each draw. (A fork is no model here: Python re-seeds
+    ``random`` in a forked child, and a SnapStart restore runs no such hook.)
+    """
+    generator = getattr(draw, "__self__", None)
+    try:
+        state = generator.getstate()  # type: ignore[union-attr]
+    except (AttributeError, NotImplementedError):  # no state in memory: the OS draws each time
+        return draw(), draw()
+    first = draw()
+    generator.setstate(state)  # type: ignore[union-attr]
+    return first, draw()
+
+
+def test_token_refresh_jitter_differs_between_environments_restored_from_one_snapshot() -> None:
+    # Given the token service's jitter, as it stands after init
+    from dataclasses import fields
+
+    from byoc.tokens import TokenService
+
+    jitter = next(f.default for f in fields(TokenService) if f.name == "jitter")
+    # When two environments resumed from the same snapshot draw from it
+    first, second = _drawn_twice_from_one_snapshot(jitter)
+    # Then they wait differently: the jitter keeps no pseudo-random state that the snapshot copies
+    assert first != second
+
+
+def test_the_snapshot_check_sees_the_random_module_repeat_itself() -> None:
+    # Given the random module's generator, seeded once at init
+    import random
+
+    # When two restored environments draw from it, Then both draw the same number
+    first, second = _drawn_twice_from_one_snapshot(random.random)
+    assert first == second

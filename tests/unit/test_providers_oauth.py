@@ -116,6 +116,7 @@ EXPECTED: dict[str, Expect] = {
         "https://login.example.com/oauth2/auth",
         "https://login.example.com/oauth2/token",
         auth="basic",
+        params={"prompt": "consent"},
         org={
             "issuer": "https://login.example.com",
             "authorization_endpoint": "https://login.example.com/oauth2/auth",

@@ -125,7 +125,9 @@ class TokenService:
     clock: Callable[[], float] = time.time
     monotonic: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
-    jitter: Callable[[], float] = random.random
+    # From the OS at each call: the random module's state is seeded at init, so with SnapStart
+    # every environment restored from one snapshot would draw the same "random" waits.
+    jitter: Callable[[], float] = random.SystemRandom().random
     lease_seconds: int = LEASE_SECONDS
     refresh_budget_seconds: float = REFRESH_BUDGET_SECONDS
     attempt_timeout_seconds: float = DEFAULT_DEADLINE_SECONDS
