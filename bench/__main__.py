@@ -60,7 +60,7 @@ def say(message: str) -> None:
 
 def run_calls(workdir: Path) -> tuple[list[dict[str, Any]], dict[str, Path]]:
     """The moto scenarios, in a child: call counts, and recordings of the primary requests."""
-    subprocess.run(  # noqa: S603
+    subprocess.run(
         [sys.executable, "-m", "bench.scenarios", str(workdir)],
         env=child_env([LAYER, ROOT]),
         cwd=ROOT,
@@ -114,7 +114,7 @@ def run_cpu(
     env = {**_settings_env(recording), **(extra_env or {})}
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "cpu.json"
-        subprocess.run(  # noqa: S603
+        subprocess.run(
             [sys.executable, "-m", "bench.cpu", str(recording), str(out), str(requests)],
             env=child_env([LAYER, folder], env),
             cwd=ROOT,

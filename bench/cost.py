@@ -18,10 +18,6 @@ PRICES_USD = {
     "dynamodb_write_unit": 0.625 / 1e6,
     "kms_request": 0.03 / 1e4,
     "eventbridge_event": 1.00 / 1e6,
-    "lambda_request": 0.20 / 1e6,
-    "lambda_arm64_gb_second": 0.0000133334,
-    "snapstart_cache_gb_second": 0.0000015046,
-    "snapstart_restore_gb": 0.0001397998,
 }
 _WRITES = {"PutItem", "DeleteItem", "UpdateItem"}
 
@@ -64,7 +60,7 @@ def _dynamodb_units(call: Call) -> tuple[float, float]:
 
 
 def request_cost(calls: list[Call]) -> dict[str, float]:
-    """USD per request for the AWS calls alone (Lambda's request and duration charges apart)."""
+    """USD per request for the AWS calls alone (Lambda's own charges are in docs/performance.md)."""
     reads = writes = 0.0
     kms = events = 0
     for call in calls:
@@ -88,9 +84,3 @@ def request_cost(calls: list[Call]) -> dict[str, float]:
         (parts["dynamodb_usd"] + parts["kms_usd"] + parts["eventbridge_usd"]) * 1e6, 3
     )
     return parts
-
-
-def lambda_usd_per_million(memory_mb: int, billed_ms: float) -> float:
-    """Lambda's own charge per million requests (arm64): the request fee plus duration x memory."""
-    gb_seconds = memory_mb / 1024 * billed_ms / 1000
-    return round((PRICES_USD["lambda_request"] + gb_seconds * PRICES_USD["lambda_arm64_gb_second"]) * 1e6, 3)

@@ -48,7 +48,7 @@ class Samples:
 
 def run_once(variant: Variant) -> tuple[float, float]:
     began = time.perf_counter()
-    child = subprocess.Popen(variant.argv(), env=variant.environ(), cwd=ROOT)  # noqa: S603
+    child = subprocess.Popen(variant.argv(), env=variant.environ(), cwd=ROOT)
     _, status, usage = os.wait4(child.pid, 0)
     wall = time.perf_counter() - began
     child.returncode = os.waitstatus_to_exitcode(status)
@@ -91,7 +91,7 @@ def ratios(samples: dict[str, Samples], bare: str, floor: str) -> dict[str, dict
 def modules_imported(variant: Variant) -> dict[str, bool]:
     """Which heavy packages importing the module pulls in."""
     code = variant.code + "\nimport sys\nprint(' '.join(n for n, m in sys.modules.items() if m is not None))"
-    out = subprocess.run(  # noqa: S603
+    out = subprocess.run(
         [sys.executable, "-c", prelude(variant.hidden) + code],
         env=variant.environ(),
         cwd=ROOT,
@@ -107,7 +107,7 @@ def importtime_top(variant: Variant, runs: int = 3, top: int = 8) -> dict[str, f
     """Self time of the import, by top-level package (``python -X importtime``), median of ``runs``, ms."""
     totals: dict[str, list[float]] = {}
     for _ in range(runs):
-        err = subprocess.run(  # noqa: S603
+        err = subprocess.run(
             [sys.executable, "-X", "importtime", "-c", prelude(variant.hidden) + variant.code],
             env=variant.environ(),
             cwd=ROOT,

@@ -12,14 +12,17 @@ from pathlib import Path
 from bench.environment import ROOT, child_env, prelude
 
 
-def _probe(call: str, pythonpath: list[Path], hidden: tuple[str, ...], env: dict[str, str]) -> dict[str, int]:
+def _probe(
+    probe: str, args: list[str], pythonpath: list[Path], hidden: tuple[str, ...], env: dict[str, str]
+) -> dict[str, int]:
+    """Run ``bench.probe.<probe>(*args, out)`` in a child interpreter; its peak RSS figures."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "rss.json"
-        code = prelude(hidden) + f"from bench import probe\nprobe.{call}\n"
-        subprocess.run(  # noqa: S603
-            [sys.executable, "-c", code.replace("OUT", repr(str(out)))],
-            env=child_env([ROOT, *pythonpath], env),
-            cwd=ROOT,
+        call = ", ".join(repr(a) for a in [*args, str(out)])
+        subprocess.run(
+            [sys.executable, "-c", prelude(hidden) + f"from bench import probe\nprobe.{probe}({call})\n"],
+            env=child_env(pythonpath, env),
+            cwd=ROOT,  # the child imports bench from here
             check=True,
             stdout=subprocess.DEVNULL,
         )
@@ -27,16 +30,14 @@ def _probe(call: str, pythonpath: list[Path], hidden: tuple[str, ...], env: dict
 
 
 def floor(hidden: tuple[str, ...], runs: int) -> dict[str, float]:
-    samples = [_probe("floor(OUT)", [], hidden, {}) for _ in range(runs)]
-    return _medians(samples)
+    return _medians([_probe("floor", [], [], hidden, {}) for _ in range(runs)])
 
 
 def function(
     recording_path: Path, folder: Path, hidden: tuple[str, ...], env: dict[str, str], runs: int
 ) -> dict[str, float]:
-    call = f"function({str(recording_path)!r}, OUT)"
-    samples = [_probe(call, [ROOT / "layers" / "common", folder], hidden, env) for _ in range(runs)]
-    return _medians(samples)
+    pythonpath = [ROOT / "layers" / "common", folder]
+    return _medians([_probe("function", [str(recording_path)], pythonpath, hidden, env) for _ in range(runs)])
 
 
 def _medians(samples: list[dict[str, int]]) -> dict[str, float]:
