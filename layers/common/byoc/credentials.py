@@ -22,8 +22,9 @@ from byoc.crypto import SECRETS_ATTRIBUTE, Cipher, encryption_context
 from byoc.errors import OutboundError, UnsafeUrl, ValidationFailed
 from byoc.events import EventPublisher
 from byoc.outbound import OutboundClient
-from byoc.registry import Provider, Registry, get_registry, template_fields
+from byoc.registry import Provider, Registry, template_fields
 from byoc.revocation import Revoker
+from byoc.services import wire
 from byoc.settings import Settings
 from byoc.store import Connection, Store, now_iso
 from byoc.validation import SaveCredentialsBody, validate_credentials
@@ -41,18 +42,8 @@ class CredentialService:
     revoker: Revoker
 
     @classmethod
-    def from_settings(cls, settings: Settings, outbound: OutboundClient) -> CredentialService:
-        store = Store(settings.table_name)
-        cipher = Cipher(settings.kms_key_id)
-        return cls(
-            settings=settings,
-            store=store,
-            cipher=cipher,
-            events=EventPublisher(settings.event_bus_name),
-            outbound=outbound,
-            registry=get_registry(),
-            revoker=Revoker(cipher=cipher, outbound=outbound, allow_local_http=settings.allow_local_http),
-        )
+    def from_settings(cls, settings: Settings, outbound: OutboundClient | None = None) -> CredentialService:
+        return wire(cls, settings, outbound)
 
     def save(self, principal: Principal, body: SaveCredentialsBody, api_base_url: str) -> dict[str, Any]:
         require_admin(principal)

@@ -25,12 +25,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from byoc.auth import Principal, require_admin
-from byoc.crypto import Cipher
 from byoc.errors import IntegrationNotConfigured, InvalidRequest
 from byoc.events import EventPublisher
 from byoc.outbound import OutboundClient
-from byoc.registry import Registry, get_registry
+from byoc.registry import Registry
 from byoc.revocation import Revoker
+from byoc.services import wire
 from byoc.settings import Settings
 from byoc.store import Connection, Store
 
@@ -43,17 +43,8 @@ class DisconnectService:
     revoker: Revoker
 
     @classmethod
-    def from_settings(cls, settings: Settings, outbound: OutboundClient) -> DisconnectService:
-        return cls(
-            store=Store(settings.table_name),
-            events=EventPublisher(settings.event_bus_name),
-            registry=get_registry(),
-            revoker=Revoker(
-                cipher=Cipher(settings.kms_key_id),
-                outbound=outbound,
-                allow_local_http=settings.allow_local_http,
-            ),
-        )
+    def from_settings(cls, settings: Settings, outbound: OutboundClient | None = None) -> DisconnectService:
+        return wire(cls, settings, outbound)
 
     def disconnect(self, principal: Principal, provider_id: str) -> None:
         """Delete the connection (tokens and credentials), revoking its tokens where possible."""

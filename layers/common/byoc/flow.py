@@ -35,8 +35,9 @@ from byoc.errors import (
 from byoc.events import EventPublisher
 from byoc.observability import logger
 from byoc.outbound import OutboundClient
-from byoc.registry import Provider, Registry, get_registry
+from byoc.registry import Provider, Registry
 from byoc.revocation import Revoker
+from byoc.services import wire
 from byoc.settings import Settings
 from byoc.store import Connection, OAuthState, Store, now_iso
 from byoc.views import redirect_uri
@@ -96,17 +97,7 @@ class FlowService:
 
     @classmethod
     def from_settings(cls, settings: Settings, outbound: OutboundClient | None = None) -> FlowService:
-        outbound = outbound or OutboundClient(allow_local_http=settings.allow_local_http)
-        cipher = Cipher(settings.kms_key_id)
-        return cls(
-            settings=settings,
-            store=Store(settings.table_name),
-            cipher=cipher,
-            events=EventPublisher(settings.event_bus_name),
-            outbound=outbound,
-            registry=get_registry(),
-            revoker=Revoker(cipher=cipher, outbound=outbound, allow_local_http=settings.allow_local_http),
-        )
+        return wire(cls, settings, outbound)
 
     def _now(self) -> float:
         return float(self.clock())
