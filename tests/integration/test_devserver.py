@@ -322,7 +322,8 @@ class TestAddedRoute:
         assert isinstance(request_context["timeEpoch"], int) and request_context["time"]
         assert "authorizer" not in request_context  # Auth: NONE
         assert context["function_name"] == "PingFunction"
-        assert context["memory_limit_in_mb"] == load_template(TEMPLATE_PATH)["Globals"]["Function"]["MemorySize"]
+        memory_size = load_template(TEMPLATE_PATH)["Globals"]["Function"]["MemorySize"]
+        assert context["memory_limit_in_mb"] == memory_size
         assert context["invoked_function_arn"].endswith(":function:PingFunction")
         assert 0 < context["remaining"] <= 15000
         assert context["aws_request_id"]
