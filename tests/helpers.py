@@ -7,6 +7,8 @@ import importlib.util
 import json
 import sys
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -100,3 +102,23 @@ def load_function(name: str) -> ModuleType:
 
 def body_of(response: dict[str, Any]) -> Any:
     return json.loads(response["body"]) if response.get("body") else None
+
+
+@contextmanager
+def aws_calls() -> Iterator[list[str]]:
+    """Every DynamoDB, KMS and EventBridge call the byoc clients make meanwhile, as "service:Operation"."""
+    from byoc import aws as byoc_aws
+
+    calls: list[str] = []
+
+    def hook(model: Any, **_: Any) -> None:
+        calls.append(f"{model.service_model.service_name}:{model.name}")
+
+    clients = [byoc_aws.client(name) for name in ("dynamodb", "kms", "events")]
+    for client in clients:
+        client.meta.events.register("before-call.*.*", hook)
+    try:
+        yield calls
+    finally:
+        for client in clients:
+            client.meta.events.unregister("before-call.*.*", hook)

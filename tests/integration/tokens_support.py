@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 import httpx
 
-from byoc import aws as byoc_aws
 from byoc import services
 from byoc.settings import get_settings
 from byoc.store import Connection, Store
 from byoc.tokens import TokenService
+from tests.helpers import aws_calls  # noqa: F401  (re-exported for the token tests)
 from tests.integration.conftest import form_of
 
 GITLAB = {"client_id": "gl-client-123456", "client_secret": "gl-secret-VERY-SECRET"}
@@ -98,21 +97,3 @@ def soon_expiring(connected_at: float) -> float:
 
 def after_expiry(connected_at: float) -> float:
     return connected_at + HOUR + 60
-
-
-@contextmanager
-def aws_calls() -> Iterator[list[str]]:
-    """Every DynamoDB, KMS and EventBridge call made meanwhile, as service:Operation."""
-    calls: list[str] = []
-
-    def hook(model: Any, **_: Any) -> None:
-        calls.append(f"{model.service_model.service_name}:{model.name}")
-
-    clients = [byoc_aws.client(name) for name in ("dynamodb", "kms", "events")]
-    for client in clients:
-        client.meta.events.register("before-call.*.*", hook)
-    try:
-        yield calls
-    finally:
-        for client in clients:
-            client.meta.events.unregister("before-call.*.*", hook)

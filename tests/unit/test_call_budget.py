@@ -8,34 +8,13 @@ machine, so they are asserted exactly; ``make bench`` prints them beside the bud
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlencode
 
-from byoc import aws as byoc_aws
 from byoc import crypto
-from tests.helpers import FakeLambdaContext, http_event, load_function
+from tests.helpers import FakeLambdaContext, aws_calls, http_event, load_function
 
 GITLAB = {"client_id": "gl-client-123456", "client_secret": "gl-secret-VERY-SECRET"}
-
-
-@contextmanager
-def aws_calls() -> Iterator[Counter[str]]:
-    """Every DynamoDB, KMS and EventBridge call made meanwhile, counted as service.Operation."""
-    calls: Counter[str] = Counter()
-
-    def hook(model: Any, **_: Any) -> None:
-        calls[f"{model.service_model.service_name}.{model.name}"] += 1
-
-    clients = [byoc_aws.client(name) for name in ("dynamodb", "kms", "events")]
-    for client in clients:
-        client.meta.events.register("before-call.*.*", hook)
-    try:
-        yield calls
-    finally:
-        for client in clients:
-            client.meta.events.unregister("before-call.*.*", hook)
 
 
 def connected(api: Any) -> None:
@@ -62,7 +41,7 @@ def test_listing_integrations_is_one_query(api):
     with aws_calls() as calls:
         assert api.list()["statusCode"] == 200
     # Then that is one Query and nothing else
-    assert calls == {"dynamodb.Query": 1}
+    assert Counter(calls) == {"dynamodb:Query": 1}
 
 
 def test_saving_new_credentials_is_one_read_one_write_one_data_key_and_one_event(api):
@@ -70,11 +49,11 @@ def test_saving_new_credentials_is_one_read_one_write_one_data_key_and_one_event
     with aws_calls() as calls:
         assert api.save("gitlab", GITLAB)["statusCode"] == 200
     # Then one read, one write, one GenerateDataKey, and one event for the new status
-    assert calls == {
-        "dynamodb.GetItem": 1,
-        "dynamodb.PutItem": 1,
-        "kms.GenerateDataKey": 1,
-        "events.PutEvents": 1,
+    assert Counter(calls) == {
+        "dynamodb:GetItem": 1,
+        "dynamodb:PutItem": 1,
+        "kms:GenerateDataKey": 1,
+        "events:PutEvents": 1,
     }
 
 
@@ -85,7 +64,7 @@ def test_saving_a_new_secret_for_a_connected_app_publishes_no_event(api):
     with aws_calls() as calls:
         assert api.save("gitlab", {**GITLAB, "client_secret": "gl-secret-ROTATED"})["statusCode"] == 200
     # Then one read, one write and one GenerateDataKey: no event, since the status did not change
-    assert calls == {"dynamodb.GetItem": 1, "dynamodb.PutItem": 1, "kms.GenerateDataKey": 1}
+    assert Counter(calls) == {"dynamodb:GetItem": 1, "dynamodb:PutItem": 1, "kms:GenerateDataKey": 1}
 
 
 def test_starting_a_flow_is_one_read_and_one_write_without_kms(api):
@@ -95,7 +74,7 @@ def test_starting_a_flow_is_one_read_and_one_write_without_kms(api):
     with aws_calls() as calls:
         assert api.start("gitlab")["statusCode"] == 200
     # Then the record is read and the state written; the client id is not a secret, so no KMS call
-    assert calls == {"dynamodb.GetItem": 1, "dynamodb.PutItem": 1}
+    assert Counter(calls) == {"dynamodb:GetItem": 1, "dynamodb:PutItem": 1}
 
 
 def test_a_callback_that_connects_is_a_delete_a_read_a_write_a_decrypt_and_an_event(api):
@@ -109,12 +88,12 @@ def test_a_callback_that_connects_is_a_delete_a_read_a_write_a_decrypt_and_an_ev
     # Then the state is consumed, the record read, its data key decrypted once (the secret and the
     # new tokens share it), the tokens written, and one event published for the new status
     assert response["statusCode"] == 302
-    assert calls == {
-        "dynamodb.DeleteItem": 1,
-        "dynamodb.GetItem": 1,
-        "kms.Decrypt": 1,
-        "dynamodb.PutItem": 1,
-        "events.PutEvents": 1,
+    assert Counter(calls) == {
+        "dynamodb:DeleteItem": 1,
+        "dynamodb:GetItem": 1,
+        "kms:Decrypt": 1,
+        "dynamodb:PutItem": 1,
+        "events:PutEvents": 1,
     }
 
 
@@ -128,7 +107,12 @@ def test_a_callback_for_an_active_connection_publishes_no_event(api):
         response = load_function("oauth_callback").lambda_handler(event, FakeLambdaContext())
     # Then the same calls without the event: the status stays active
     assert response["statusCode"] == 302
-    assert calls == {"dynamodb.DeleteItem": 1, "dynamodb.GetItem": 1, "kms.Decrypt": 1, "dynamodb.PutItem": 1}
+    assert Counter(calls) == {
+        "dynamodb:DeleteItem": 1,
+        "dynamodb:GetItem": 1,
+        "kms:Decrypt": 1,
+        "dynamodb:PutItem": 1,
+    }
 
 
 def test_a_warm_token_read_is_one_read_and_no_kms_call(api):
@@ -142,4 +126,4 @@ def test_a_warm_token_read_is_one_read_and_no_kms_call(api):
         answer = get_token(event, FakeLambdaContext())
     # Then that is one GetItem and no KMS call
     assert answer["access_token"] == "at-123"
-    assert calls == {"dynamodb.GetItem": 1}
+    assert Counter(calls) == {"dynamodb:GetItem": 1}

@@ -380,7 +380,6 @@ def exchange(
         recorder.client(),
         p,
         request,
-        allowed_suffixes=oauth.allowed_suffixes(p),
         now=NOW,
         callback_params=callback,
     )
@@ -512,9 +511,7 @@ def test_refresh_request(pid: str) -> None:
         params=oauth.refresh_params(p, refresh_token="rt-456"),
     )
     recorder = Recorder({"ok": True, "access_token": "at-2", "expires_in": 60})
-    tokens = oauth.send_token_request(
-        recorder.client(), p, request, allowed_suffixes=oauth.allowed_suffixes(p), now=NOW
-    )
+    tokens = oauth.send_token_request(recorder.client(), p, request, now=NOW)
     assert tokens.access_token == "at-2" and tokens.expires_at == NOW + 60
     [sent] = recorder.requests
     assert (sent.method, str(sent.url)) == ("POST", expect.refresh or expect.token)

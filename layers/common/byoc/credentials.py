@@ -18,33 +18,17 @@ from typing import Any
 
 from byoc import metrics, oauth
 from byoc.auth import Principal, require_admin
-from byoc.crypto import SECRETS_ATTRIBUTE, Cipher, encryption_context
+from byoc.crypto import SECRETS_ATTRIBUTE, encryption_context
 from byoc.errors import OutboundError, UnsafeUrl, ValidationFailed
-from byoc.events import EventPublisher
-from byoc.outbound import OutboundClient
-from byoc.registry import Provider, Registry, template_fields
-from byoc.revocation import Revoker
-from byoc.services import wire
-from byoc.settings import Settings
-from byoc.store import Connection, Store, now_iso
+from byoc.registry import Provider, template_fields
+from byoc.services import UseCase
+from byoc.store import Connection, now_iso
 from byoc.validation import SaveCredentialsBody, validate_credentials
 from byoc.views import integration_view
 
 
 @dataclass
-class CredentialService:
-    settings: Settings
-    store: Store
-    cipher: Cipher
-    events: EventPublisher
-    outbound: OutboundClient
-    registry: Registry
-    revoker: Revoker
-
-    @classmethod
-    def from_settings(cls, settings: Settings, outbound: OutboundClient | None = None) -> CredentialService:
-        return wire(cls, settings, outbound)
-
+class CredentialService(UseCase):
     def save(self, principal: Principal, body: SaveCredentialsBody, api_base_url: str) -> dict[str, Any]:
         require_admin(principal)
         provider = self.registry.get(body.provider)

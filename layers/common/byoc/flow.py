@@ -22,7 +22,7 @@ from urllib.parse import urlencode, urlsplit
 
 from byoc import metrics, oauth
 from byoc.auth import Principal, require_admin
-from byoc.crypto import SECRETS_ATTRIBUTE, TOKENS_ATTRIBUTE, Cipher, encryption_context
+from byoc.crypto import SECRETS_ATTRIBUTE, TOKENS_ATTRIBUTE, encryption_context
 from byoc.errors import (
     ConcurrentUpdate,
     IntegrationNotConfigured,
@@ -32,14 +32,10 @@ from byoc.errors import (
     ProviderError,
     StorageFailed,
 )
-from byoc.events import EventPublisher
 from byoc.observability import logger
-from byoc.outbound import OutboundClient
-from byoc.registry import Provider, Registry
-from byoc.revocation import Revoker
-from byoc.services import wire
-from byoc.settings import Settings
-from byoc.store import Connection, OAuthState, Store, now_iso
+from byoc.registry import Provider
+from byoc.services import UseCase
+from byoc.store import Connection, OAuthState, now_iso
 from byoc.views import redirect_uri
 
 STATE_TTL_SECONDS = 600
@@ -85,19 +81,8 @@ class CallbackParams:
 
 
 @dataclass
-class FlowService:
-    settings: Settings
-    store: Store
-    cipher: Cipher
-    events: EventPublisher
-    outbound: OutboundClient
-    registry: Registry
-    revoker: Revoker
+class FlowService(UseCase):
     clock: Callable[[], float] = time.time
-
-    @classmethod
-    def from_settings(cls, settings: Settings, outbound: OutboundClient | None = None) -> FlowService:
-        return wire(cls, settings, outbound)
 
     def _now(self) -> float:
         return float(self.clock())
@@ -232,7 +217,6 @@ class FlowService:
             self.outbound,
             provider,
             request,
-            allowed_suffixes=oauth.allowed_suffixes(provider),
             now=self._now(),
             callback_params=params.extra,
         )

@@ -19,7 +19,13 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 
 from byoc.errors import ProviderError, UnsafeUrl
-from byoc.outbound import DISCOVERY_MAX_BYTES, TOKEN_RESPONSE_MAX_BYTES, OutboundClient, check_url
+from byoc.outbound import (
+    DISCOVERY_MAX_BYTES,
+    TOKEN_RESPONSE_MAX_BYTES,
+    OutboundClient,
+    OutboundResponse,
+    check_url,
+)
 from byoc.registry import OAuthSpec, Provider, render_template, template_fields
 
 # OAuth error codes we pass on as a connection's status_reason (RFC 6749 §4.1.2.1, §5.2;
@@ -373,25 +379,29 @@ def _metadata(spec: OAuthSpec, data: dict[str, Any], callback_params: dict[str, 
 # Transport ---------------------------------------------------------------------------
 
 
-def send_token_request(
-    client: OutboundClient,
-    provider: Provider,
-    request: TokenRequest,
-    *,
-    allowed_suffixes: tuple[str, ...] | None,
-    now: float | None = None,
-    callback_params: dict[str, str] | None = None,
-) -> TokenSet:
-    """POST to the token endpoint once (no retry: a code is single use) and read the answer."""
-    response = client.request(
+def post_token_request(client: OutboundClient, provider: Provider, request: TokenRequest) -> OutboundResponse:
+    """POST a token-endpoint request (exchange, refresh or revocation) under the provider's host rules."""
+    return client.request(
         "POST",
         request.url,
         headers=request.headers,
         data=request.form,
         json=request.json,
         max_bytes=TOKEN_RESPONSE_MAX_BYTES,
-        allowed_suffixes=allowed_suffixes,
+        allowed_suffixes=allowed_suffixes(provider),
     )
+
+
+def send_token_request(
+    client: OutboundClient,
+    provider: Provider,
+    request: TokenRequest,
+    *,
+    now: float | None = None,
+    callback_params: dict[str, str] | None = None,
+) -> TokenSet:
+    """POST to the token endpoint once (no retry: a code is single use) and read the answer."""
+    response = post_token_request(client, provider, request)
     return parse_token_response(
         provider,
         response.status_code,

@@ -14,7 +14,7 @@ from typing import Any
 from byoc import oauth
 from byoc.crypto import Cipher, encryption_context
 from byoc.observability import logger
-from byoc.outbound import TOKEN_RESPONSE_MAX_BYTES, OutboundClient
+from byoc.outbound import OutboundClient
 from byoc.registry import Provider
 from byoc.store import Connection
 
@@ -91,15 +91,7 @@ class Revoker:
             params={"token": token, "token_type_hint": hint},
         )
         try:
-            response = self.outbound.request(
-                "POST",
-                url,
-                headers=request.headers,
-                data=request.form,
-                json=request.json,
-                max_bytes=TOKEN_RESPONSE_MAX_BYTES,
-                allowed_suffixes=oauth.allowed_suffixes(provider),
-            )
+            response = oauth.post_token_request(self.outbound, provider, request)
         except Exception as exc:
             logger.warning(
                 "revocation failed", extra={"provider": provider.id, "error_type": type(exc).__name__}

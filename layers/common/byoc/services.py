@@ -4,13 +4,14 @@ and the one place the use cases are wired to their store, cipher, events and HTT
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, Self
 
 from byoc.crypto import Cipher
 from byoc.events import EventPublisher
 from byoc.outbound import OutboundClient
-from byoc.registry import get_registry
+from byoc.registry import Registry, get_registry
 from byoc.revocation import Revoker
 from byoc.settings import Settings, get_settings
 from byoc.store import Store
@@ -38,3 +39,20 @@ def wire[T](cls: type[T], settings: Settings, client: OutboundClient | None = No
     }
     declared = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     return cls(**{name: part for name, part in parts.items() if name in declared})
+
+
+@dataclass
+class UseCase:
+    """The parts the use cases (save, flow, tokens) work with; tests pass their own."""
+
+    settings: Settings
+    store: Store
+    cipher: Cipher
+    events: EventPublisher
+    outbound: OutboundClient
+    registry: Registry
+    revoker: Revoker
+
+    @classmethod
+    def from_settings(cls, settings: Settings, outbound: OutboundClient | None = None) -> Self:
+        return wire(cls, settings, outbound)

@@ -46,7 +46,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from byoc import metrics, oauth
-from byoc.crypto import SECRETS_ATTRIBUTE, TOKENS_ATTRIBUTE, Cipher, encryption_context
+from byoc.crypto import SECRETS_ATTRIBUTE, TOKENS_ATTRIBUTE, encryption_context
 from byoc.errors import (
     ByocError,
     ConcurrentUpdate,
@@ -61,14 +61,11 @@ from byoc.errors import (
     ReconnectRequired,
     UnknownProvider,
 )
-from byoc.events import EventPublisher
 from byoc.observability import logger
-from byoc.outbound import DEFAULT_DEADLINE_SECONDS, TOKEN_RESPONSE_MAX_BYTES, OutboundClient
-from byoc.registry import Provider, Registry
-from byoc.revocation import Revoker
-from byoc.services import wire
-from byoc.settings import Settings
-from byoc.store import Connection, Store, now_iso
+from byoc.outbound import DEFAULT_DEADLINE_SECONDS
+from byoc.registry import Provider
+from byoc.services import UseCase
+from byoc.store import Connection, now_iso
 
 # A lease outlives the longest refresh (the time budget below plus the writes), so a
 # live holder never loses it; a crashed holder's lease lapses after this long.
@@ -115,14 +112,7 @@ class _RefreshUnavailable(ProviderUnavailable):
 
 
 @dataclass
-class TokenService:
-    settings: Settings
-    store: Store
-    cipher: Cipher
-    events: EventPublisher
-    outbound: OutboundClient
-    registry: Registry
-    revoker: Revoker
+class TokenService(UseCase):
     clock: Callable[[], float] = time.time
     monotonic: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
@@ -134,10 +124,6 @@ class TokenService:
     attempt_timeout_seconds: float = DEFAULT_DEADLINE_SECONDS
     max_attempts: int = REFRESH_ATTEMPTS
     wait_seconds: float = WAIT_SECONDS
-
-    @classmethod
-    def from_settings(cls, settings: Settings, outbound: OutboundClient | None = None) -> TokenService:
-        return wire(cls, settings, outbound)
 
     # Reading -------------------------------------------------------------------------
 
@@ -324,15 +310,7 @@ class TokenService:
     def _attempt(self, provider: Provider, request: oauth.TokenRequest) -> oauth.TokenSet | _Transient:
         """One token request. Raises ProviderError (grant refused) or _RefreshUnavailable."""
         try:
-            response = self.outbound.request(
-                "POST",
-                request.url,
-                headers=request.headers,
-                data=request.form,
-                json=request.json,
-                max_bytes=TOKEN_RESPONSE_MAX_BYTES,
-                allowed_suffixes=oauth.allowed_suffixes(provider),
-            )
+            response = oauth.post_token_request(self.outbound, provider, request)
         except (OutboundTimeout, OutboundConnectError) as exc:
             return _Transient(exc.code)
         except OutboundError as exc:  # an answer we cannot read: not worth repeating now
