@@ -9,7 +9,7 @@ SAM := $(SAM_VENV)/bin/sam
 PORT ?= 3000
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help dev test lint format typecheck build validate bench openapi providers-doc scan smoke clean
+.PHONY: help venv dev test lint format build validate bench openapi providers-doc scan bandit audit smoke clean
 
 help:
 	@echo "make dev        run the API locally on http://127.0.0.1:$(PORT) (no AWS account, no Docker)"
@@ -17,7 +17,7 @@ help:
 	@echo "make lint       ruff + mypy;  make format  ruff format"
 	@echo "make validate   cfn-lint + sam validate on template.yaml;  make build  sam build"
 	@echo "make bench      benchmarks (docs/performance.md)"
-	@echo "make scan       bandit + pip-audit;  make smoke API_URL=... TOKEN=...  against a deployed stack"
+	@echo "make scan       bandit + pip-audit (make bandit, make audit);  make smoke API_URL=... TOKEN=...  against a deployed stack"
 
 $(BIN)/python:
 	@test -n "$(PY)" || { echo "Python 3.12 not found: see scripts/find-python"; exit 1; }
@@ -75,8 +75,13 @@ providers-doc: $(VENV)/.installed
 
 # bandit: no medium or high finding. pip-audit --strict: a package it could not look up fails the
 # scan instead of passing unaudited (its PyPI service reads /pypi/<name>/<version>/json).
-scan: $(VENV)/.installed
+scan: bandit audit
+
+bandit: $(VENV)/.installed
 	$(BIN)/bandit -q -r layers functions devserver scripts -ll
+
+# Needs PyPI's JSON API (or OSV): --strict fails rather than skip a package it could not look up.
+audit: $(VENV)/.installed
 	$(BIN)/pip-audit --strict -r layers/common/requirements.txt -r requirements-dev.txt --progress-spinner off
 
 smoke: $(VENV)/.installed
