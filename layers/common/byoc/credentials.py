@@ -44,11 +44,14 @@ class CredentialService(UseCase):
 
         existing = self.store.get_connection(principal.org_id, provider.id)
         client_id = values.get("client_id")
-        keep_tokens = (
-            existing is not None
+        # Same client id and settings (a rotated secret): the tokens and status stay valid.
+        kept = (
+            existing
+            if existing is not None
             and existing.client_id == client_id
             and existing.config == config
             and provider.is_oauth
+            else None
         )
         context = encryption_context(principal.org_id, provider.id)
         key = self.cipher.new_data_key(context)
@@ -57,9 +60,7 @@ class CredentialService(UseCase):
         connection = Connection(
             org_id=principal.org_id,
             provider=provider.id,
-            status=existing.status if keep_tokens and existing else status,
-            status_reason=existing.status_reason if keep_tokens and existing else None,
-            status_message=existing.status_message if keep_tokens and existing else None,
+            status=status,
             credentials_id=secrets.token_hex(16),
             client_id=client_id,
             config=config,
@@ -67,12 +68,12 @@ class CredentialService(UseCase):
             created_at=existing.created_at if existing else now,
             updated_at=now,
         )
-        if keep_tokens and existing:
-            connection = _carry_tokens(existing, connection)
+        if kept is not None:
+            connection = _carry_tokens(kept, connection)
         self.store.put_connection(
             connection, expected_credentials_id=existing.credentials_id if existing else None
         )
-        if existing and existing.tokens and not keep_tokens:
+        if existing and existing.tokens and kept is None:
             self.revoker.revoke_connection(provider, existing)
         if existing is None or existing.status != connection.status:
             self.events.publish(
@@ -117,8 +118,12 @@ class CredentialService(UseCase):
 
 
 def _carry_tokens(existing: Connection, connection: Connection) -> Connection:
+    """The new credentials with the existing connection's tokens and status."""
     return replace(
         connection,
+        status=existing.status,
+        status_reason=existing.status_reason,
+        status_message=existing.status_message,
         tokens=existing.tokens,
         token_version=existing.token_version + 1,
         token_expires_at=existing.token_expires_at,
