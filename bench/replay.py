@@ -42,19 +42,19 @@ _JSON = {"content-type": "application/json"}
 
 
 def install_provider_mock() -> None:
-    """``services.outbound()`` answers from memory, through our own OutboundClient (its checks run)."""
+    """``container.outbound()`` answers from memory, through our own OutboundClient (its checks run)."""
     import httpx
 
-    from byoc import services
+    from byoc import container
     from byoc.outbound import OutboundClient
 
     client = OutboundClient(transport=httpx.MockTransport(provider_answer))
-    services.outbound = lambda: client  # type: ignore[assignment]
+    container.outbound = lambda: client  # type: ignore[assignment]
 
 
 def handler_clients(services: list[str]) -> dict[str, Any]:
     """The byoc package's own cached clients (the handler uses exactly these)."""
-    from byoc import aws
+    from byoc.aws import clients as aws
 
     return {name: aws.client(name) for name in services}
 
@@ -132,6 +132,6 @@ def check(recording: Recording, answer: Any) -> None:
 
 
 def forget_data_keys() -> None:
-    from byoc import crypto
+    from byoc.aws import crypto
 
     crypto.DATA_KEY_CACHE.clear()

@@ -56,7 +56,7 @@ class Harness:
     """The handlers under moto, with the calls of the byoc clients recorded on demand."""
 
     def __init__(self, env: dict[str, str]) -> None:
-        from byoc import aws
+        from byoc.aws import clients as aws
         from tests.helpers import FakeLambdaContext, load_function
         from tests.integration.conftest import Api
 
@@ -87,14 +87,14 @@ def moto_account() -> Iterator[dict[str, str]]:
     import boto3
     from moto import mock_aws
 
-    from byoc import services
+    from byoc import container
     from devserver.resources import create_event_bus, create_resources
     from devserver.template import load_template
     from tests.conftest import reset_caches
     from tests.integration.conftest import ProviderMock
 
     saved = dict(os.environ)
-    outbound = services.outbound
+    outbound = container.outbound
     try:
         for name in ("AWS_ENDPOINT_URL", "BYOC_LOCAL", "AWS_SAM_LOCAL", "AWS_PROFILE"):
             os.environ.pop(name, None)
@@ -109,10 +109,10 @@ def moto_account() -> Iterator[dict[str, str]]:
             os.environ.update(env)
             reset_caches()
             client = _provider_client(ProviderMock())
-            services.outbound = lambda: client  # type: ignore[assignment]
+            container.outbound = lambda: client  # type: ignore[assignment]
             yield env
     finally:
-        services.outbound = outbound  # type: ignore[assignment]
+        container.outbound = outbound  # type: ignore[assignment]
         reset_caches()
         os.environ.clear()
         os.environ.update(saved)
@@ -191,7 +191,7 @@ def _connected(h: Harness, provider: str = "gitlab", credentials: dict[str, str]
 
 def _forget_data_keys() -> None:
     """A new container of another function: nothing cached yet."""
-    from byoc import crypto
+    from byoc.aws import crypto
 
     crypto.DATA_KEY_CACHE.clear()
 

@@ -123,25 +123,14 @@ class _Function:
 
 
 def _reset_handler_caches() -> None:
-    """Clear the byoc package's per-container caches (settings, boto3 clients, data keys).
+    """Forget the byoc package's per-container state (settings, boto3 clients, data keys).
 
-    In Lambda they live as long as the container; here a new server must not see the
-    previous one's settings or clients pointing at a stopped endpoint.
+    In Lambda it lives as long as the container; here a new server must not see the
+    previous one's settings or clients pointing at a stopped endpoint. Nothing to do
+    when no handler has loaded the layer yet.
     """
-    for name, module in list(sys.modules.items()):
-        if module is None or not (name == "byoc" or name.startswith("byoc.")):
-            continue
-        for attribute, value in list(vars(module).items()):
-            if getattr(value, "__module__", None) != name:
-                continue
-            if callable(getattr(value, "cache_clear", None)):
-                value.cache_clear()
-            elif (
-                attribute.isupper()
-                and attribute.endswith("_CACHE")
-                and callable(getattr(value, "clear", None))
-            ):
-                value.clear()
+    if "byoc.settings" in sys.modules:  # every handler reads the settings
+        importlib.import_module("byoc.container").reset_container_state()
 
 
 def _layer_paths(template: Mapping[str, Any], project_root: Path) -> list[Path]:

@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from pydantic.json_schema import models_json_schema  # noqa: E402
 
-from byoc import schemas  # noqa: E402
+from byoc.api import schemas  # noqa: E402
 from devserver.routes import Route, routes_from_template  # noqa: E402
 from devserver.template import load_template  # noqa: E402
 

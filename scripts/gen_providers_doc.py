@@ -1,4 +1,4 @@
-"""Write docs/providers.md from the provider registry (layers/common/byoc/providers.json).
+"""Write docs/providers.md from the provider registry (layers/common/byoc/oauth/providers.json).
 
 Run: .venv/bin/python scripts/gen_providers_doc.py          (rewrites the file)
      .venv/bin/python scripts/gen_providers_doc.py --check  (exit 1 if the file is stale)
@@ -14,7 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "layers" / "common"))
 
-from byoc.registry import (  # noqa: E402
+from byoc.oauth.registry import (  # noqa: E402
     CLIENT_ID,
     CLIENT_SECRET,
     Field,
@@ -25,7 +25,7 @@ from byoc.registry import (  # noqa: E402
 )
 
 OUTPUT = ROOT / "docs" / "providers.md"
-SOURCE = "layers/common/byoc/providers.json"
+SOURCE = "layers/common/byoc/oauth/providers.json"
 REDIRECT = "<API base URL>/oauth/callback/{id}"
 AUTH_TYPES = {"oauth2": "OAuth 2.0 (authorization code)", "api_key": "API key", "basic": "HTTP Basic"}
 CLIENT_AUTH = {

@@ -10,8 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from byoc import aws as byoc_aws
-from byoc import crypto, registry, services, settings
+from byoc import container
 from tests.helpers import FakeLambdaContext
 
 FRONTEND = "https://app.example.com"
@@ -29,13 +28,7 @@ class AwsEnv:
 
 
 def reset_caches() -> None:
-    settings.get_settings.cache_clear()
-    byoc_aws.client.cache_clear()
-    clear_outbound = getattr(services.outbound, "cache_clear", None)  # tests may patch it
-    if clear_outbound:
-        clear_outbound()
-    registry.get_registry.cache_clear()
-    crypto.DATA_KEY_CACHE.clear()
+    container.reset_container_state()
 
 
 @pytest.fixture

@@ -107,7 +107,7 @@ def body_of(response: dict[str, Any]) -> Any:
 @contextmanager
 def aws_calls() -> Iterator[list[str]]:
     """Every DynamoDB, KMS and EventBridge call the byoc clients make meanwhile, as "service:Operation"."""
-    from byoc import aws as byoc_aws
+    from byoc.aws import clients as byoc_aws
 
     calls: list[str] = []
 

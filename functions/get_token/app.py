@@ -8,23 +8,12 @@ invocation, so it shows in the function's Errors metric and alarm.
 
 from typing import Any
 
-from byoc import services, tokens
-from byoc.errors import ByocError
-from byoc.observability import logger
-from byoc.settings import get_settings
+from byoc import container
+from byoc.api.invoke import invoke_handler, parse_invoke_event
+from byoc.usecases.tokens import ERROR_CODES
 
 
+@invoke_handler(documented=ERROR_CODES)
 def lambda_handler(event: Any, context: Any) -> dict[str, Any]:
-    logger.set_correlation_id(getattr(context, "aws_request_id", None))
-    try:
-        org_id, provider = tokens.parse_invoke_event(event)
-        service = tokens.TokenService.from_settings(get_settings(), services.outbound())
-        answer = service.get_token(org_id, provider)
-    except ByocError as error:
-        if error.code not in tokens.ERROR_CODES:
-            logger.error("token request failed", extra={"error_code": error.code})
-            raise RuntimeError("The token could not be read.") from None
-        logger.info("token not issued", extra={"error_code": error.code})
-        return tokens.error_body(error)
-    logger.info("token issued", extra={"provider": provider})
-    return answer
+    org_id, provider = parse_invoke_event(event)
+    return container.token_service().get_token(org_id, provider)

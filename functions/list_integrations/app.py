@@ -1,11 +1,11 @@
 """GET /integrations: every provider with its form fields, and this org's connection status."""
 
-from byoc.auth import principal_from
-from byoc.http import Request, api_handler, json_response
-from byoc.registry import get_registry
+from byoc.api.auth import principal_from
+from byoc.api.http import Request, api_handler, json_response
+from byoc.api.views import list_view
+from byoc.aws.store import Store
+from byoc.oauth.registry import get_registry
 from byoc.settings import get_settings
-from byoc.store import Store
-from byoc.views import list_view
 
 
 @api_handler

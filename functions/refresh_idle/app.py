@@ -6,17 +6,21 @@ idle grants keeps them alive. Each refresh takes the same lease as a token read.
 
 from typing import Any
 
-from byoc import services, tokens
+from byoc import container
+from byoc.api.invoke import invoke_handler
 from byoc.observability import logger
 from byoc.settings import get_settings
+from byoc.usecases.idle import refresh_idle
 
 
+@invoke_handler()
 def lambda_handler(event: Any, context: Any) -> dict[str, int]:
-    logger.set_correlation_id(getattr(context, "aws_request_id", None))
-    idle_days, batch_size = tokens.idle_settings()
-    service = tokens.TokenService.from_settings(get_settings(), services.outbound())
-    summary = service.refresh_idle(
-        idle_days=idle_days, batch_size=batch_size, time_left_ms=context.get_remaining_time_in_millis
+    settings = get_settings()
+    summary = refresh_idle(
+        container.token_service(),
+        idle_days=settings.idle_refresh_days,
+        batch_size=settings.idle_refresh_batch_size,
+        time_left_ms=context.get_remaining_time_in_millis,
     )
     logger.info("idle refresh done", extra=summary)
     return summary

@@ -26,11 +26,11 @@ from typing import Any
 import httpx
 import pytest
 
-from byoc import services
-from byoc.crypto import TOKENS_ATTRIBUTE, encryption_context
+from byoc import container
+from byoc.aws.crypto import TOKENS_ATTRIBUTE, encryption_context
+from byoc.aws.store import Store
 from byoc.settings import get_settings
-from byoc.store import Store
-from byoc.tokens import TokenService
+from byoc.usecases.tokens import TokenService
 from devserver.server import LocalServer
 from tests.e2e.oidc_peer import OidcPeer, login_and_consent, node_available
 from tests.e2e.stack import FOREIGN_SETTINGS, NODE_HINT, PROVIDER, require
@@ -136,7 +136,7 @@ def introspect(peer: OidcPeer, token: str) -> dict[str, Any]:
 
 def token_service() -> TokenService:
     """The layer's service, as a function of this stack would make it (boto3 -> the server's moto)."""
-    return TokenService.from_settings(get_settings(), services.outbound())
+    return container.token_service()
 
 
 def wait_until_due(org_id: str) -> str:

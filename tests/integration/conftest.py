@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 import pytest
 
-from byoc import services
+from byoc import container
 from byoc.outbound import OutboundClient
 from tests.helpers import FakeLambdaContext, body_of, http_event, load_function
 
@@ -45,7 +45,7 @@ class ProviderMock:
 def provider_mock(monkeypatch: pytest.MonkeyPatch) -> ProviderMock:
     mock = ProviderMock()
     client = OutboundClient(transport=httpx.MockTransport(mock))
-    monkeypatch.setattr(services, "outbound", lambda: client)
+    monkeypatch.setattr(container, "outbound", lambda: client)
     return mock
 
 

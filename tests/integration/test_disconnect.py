@@ -8,9 +8,9 @@ import httpx
 import pytest
 
 from byoc import settings as byoc_settings
+from byoc.aws.store import Store
 from byoc.errors import IntegrationNotConfigured
-from byoc.store import Store
-from byoc.tokens import get_token
+from byoc.usecases.tokens import get_token
 from tests.helpers import body_of, http_event, load_function
 from tests.integration.conftest import form_of, location_query
 

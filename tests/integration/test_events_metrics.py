@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from byoc import settings as byoc_settings
+from byoc.aws.events import SOURCE
 from byoc.errors import ProviderUnavailable, ReconnectRequired
-from byoc.events import SOURCE
 from devserver.template import load_template
 from tests.helpers import ROOT, http_event, load_function
 from tests.integration.conftest import location_query

@@ -13,9 +13,10 @@ from typing import Any
 import httpx
 import pytest
 
-from byoc import crypto
+from byoc.aws import crypto
+from byoc.aws.items import connection_key
 from byoc.errors import IntegrationNotConfigured, InvalidRequest, ProviderUnavailable, ReconnectRequired
-from byoc.store import connection_key
+from byoc.settings import get_settings
 from tests.helpers import FakeLambdaContext, load_function
 from tests.integration.conftest import location_query
 from tests.integration.tokens_support import (
@@ -506,6 +507,7 @@ def connect(api: Any, org: str) -> None:
 def run_idle_job(monkeypatch: pytest.MonkeyPatch, days: int = 14, batch: int = 50) -> dict[str, int]:
     monkeypatch.setenv("IDLE_REFRESH_DAYS", str(days))
     monkeypatch.setenv("IDLE_REFRESH_BATCH_SIZE", str(batch))
+    get_settings.cache_clear()  # a new container would read them: settings are read once per container
     return load_function("refresh_idle").lambda_handler({}, FakeLambdaContext())
 
 

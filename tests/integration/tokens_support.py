@@ -11,10 +11,11 @@ from typing import Any
 
 import httpx
 
-from byoc import services
+from byoc import container
+from byoc.aws.store import Store
+from byoc.model import Connection
 from byoc.settings import get_settings
-from byoc.store import Connection, Store
-from byoc.tokens import TokenService
+from byoc.usecases.tokens import TokenService
 from tests.helpers import aws_calls  # noqa: F401  (re-exported for the token tests)
 from tests.integration.conftest import form_of
 
@@ -74,7 +75,7 @@ class Sleeps(list[float]):
 
 
 def service(at: float | None = None, **overrides: Any) -> TokenService:
-    base = TokenService.from_settings(get_settings(), services.outbound())
+    base = container.token_service()
     clock = (lambda: at) if at is not None else time.time
     overrides.setdefault("sleep", Sleeps())
     return replace(base, clock=clock, **overrides)

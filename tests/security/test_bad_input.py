@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from byoc.registry import get_registry
+from byoc.oauth.registry import get_registry
 from tests.helpers import body_of, http_event
 from tests.security.conftest import FRONTEND, ZENDESK, connection_items
 

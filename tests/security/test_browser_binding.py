@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from byoc.flow import BINDING_COOKIE
+from byoc.usecases.flow import BINDING_COOKIE
 from tests.helpers import body_of
 from tests.integration.conftest import location_query
 from tests.security.conftest import ZENDESK, connection_items

@@ -39,7 +39,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
 )
 
-from byoc import services
+from byoc import container
 from byoc.outbound import OutboundClient
 from devserver.server import LocalServer
 
@@ -98,7 +98,7 @@ def server() -> Iterator[LocalServer]:
 
     offline = OutboundClient(allow_local_http=True, transport=httpx.MockTransport(unreachable))
     with pytest.MonkeyPatch.context() as patch, LocalServer(port=0, access_log=_Quiet()) as local:
-        patch.setattr(services, "outbound", lambda: offline)
+        patch.setattr(container, "outbound", lambda: offline)
         yield local
 
 

@@ -19,10 +19,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 import pytest
 
-from byoc import http as byoc_http
+from byoc.api import http as byoc_http
+from byoc.aws.store import Store
 from byoc.errors import ByocError
 from byoc.outbound import OutboundClient
-from byoc.store import Store
 from tests.helpers import body_of, http_event, load_function
 from tests.integration.conftest import form_of
 

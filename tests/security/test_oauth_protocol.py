@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from byoc.registry import get_registry
+from byoc.oauth.registry import get_registry
 from tests.helpers import body_of
 from tests.integration.conftest import form_of, location_query
 from tests.security.conftest import ZENDESK

@@ -16,7 +16,7 @@ import pytest
 from openapi_spec_validator import validate
 from pydantic import BaseModel
 
-from byoc import schemas, validation
+from byoc.api import schemas, validation
 from devserver.routes import routes_from_template
 from devserver.server import LocalServer
 from devserver.template import load_template

@@ -15,7 +15,7 @@ import httpcore
 import httpx
 import pytest
 
-from byoc import outbound, services
+from byoc import container, outbound
 from byoc.outbound import OutboundClient
 from tests.helpers import body_of
 from tests.security.conftest import connection_items
@@ -150,7 +150,7 @@ def test_an_issuer_resolving_to_a_private_address_is_refused_before_any_connecti
         return ["10.0.0.1"]
 
     client = OutboundClient(resolver=resolver)
-    monkeypatch.setattr(services, "outbound", lambda: client)
+    monkeypatch.setattr(container, "outbound", lambda: client)
     monkeypatch.setattr(outbound, "_connect_ip", connect)
     # When an admin saves it
     response = api.save("generic_oidc", _oidc("https://idp.internal.example.com"))

@@ -11,7 +11,7 @@ from collections import Counter
 from typing import Any
 from urllib.parse import urlencode
 
-from byoc import crypto
+from byoc.aws import crypto
 from tests.helpers import FakeLambdaContext, aws_calls, http_event, load_function
 
 GITLAB = {"client_id": "gl-client-123456", "client_secret": "gl-secret-VERY-SECRET"}

@@ -2,7 +2,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from byoc.crypto import Cipher, CredentialsUnreadable, DataKeyCache, encryption_context
+from byoc.aws.crypto import Cipher, CredentialsUnreadable, DataKeyCache, encryption_context
 
 
 @pytest.fixture

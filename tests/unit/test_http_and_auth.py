@@ -1,8 +1,9 @@
 import pytest
 
-from byoc.auth import principal_from, require_admin
+from byoc.api.auth import principal_from
+from byoc.api.http import Request, api_handler, json_response, redirect
 from byoc.errors import Forbidden, InvalidRequest, PayloadTooLarge, Unauthorized
-from byoc.http import Request, api_handler, json_response, redirect
+from byoc.model import require_admin
 from byoc.settings import Settings
 from tests.helpers import FakeLambdaContext, body_of, http_event
 

@@ -60,11 +60,11 @@ def cached(module, name):
     function = getattr(sys.modules.get(module), name, None)
     return None if function is None else function.cache_info().currsize
 
-crypto = sys.modules.get("byoc.crypto")
+crypto = sys.modules.get("byoc.aws.crypto")
 state = {
     "data_keys_cached": None if crypto is None else len(crypto.DATA_KEY_CACHE),
-    "aws_clients_cached": cached("byoc.aws", "client"),
-    "outbound_clients_cached": cached("byoc.services", "outbound"),
+    "aws_clients_cached": cached("byoc.aws.clients", "client"),
+    "outbound_clients_cached": cached("byoc.container", "outbound"),
     "settings_read": cached("byoc.settings", "get_settings"),
 }
 with open(out, "w") as stream:
@@ -196,7 +196,7 @@ def test_token_refresh_jitter_differs_between_environments_restored_from_one_sna
     # Given the token service's jitter, as it stands after init
     from dataclasses import fields
 
-    from byoc.tokens import TokenService
+    from byoc.usecases.tokens import TokenService
 
     jitter = next(f.default for f in fields(TokenService) if f.name == "jitter")
     # When two environments resumed from the same snapshot draw from it

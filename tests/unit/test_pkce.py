@@ -1,7 +1,7 @@
 from urllib.parse import parse_qs, urlsplit
 
-from byoc import oauth
-from byoc.registry import get_registry
+from byoc.oauth import protocol as oauth
+from byoc.oauth.registry import get_registry
 
 
 def test_code_challenge_matches_rfc7636_appendix_b():

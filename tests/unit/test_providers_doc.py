@@ -6,7 +6,7 @@ import importlib.util
 from pathlib import Path
 from types import ModuleType
 
-from byoc.registry import Registry, get_registry
+from byoc.oauth.registry import Registry, get_registry
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "providers.md"
@@ -60,7 +60,7 @@ def test_providers_md_says_oauth1_is_out_of_scope() -> None:
 def test_the_guide_documents_every_key_of_the_format() -> None:
     from dataclasses import fields
 
-    from byoc.registry import Field, OAuthSpec, Provider
+    from byoc.oauth.registry import Field, OAuthSpec, Provider
 
     guide = GUIDE.read_text(encoding="utf-8")
     keys = (

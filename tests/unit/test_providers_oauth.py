@@ -20,11 +20,12 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from byoc import oauth, validation
 from byoc.errors import ProviderError, UnsafeUrl
+from byoc.oauth import fields as validation
+from byoc.oauth import protocol as oauth
+from byoc.oauth.client import TokenEndpointClient
+from byoc.oauth.registry import Provider, get_registry, redirect_uri
 from byoc.outbound import OutboundClient
-from byoc.registry import Provider, get_registry
-from byoc.views import redirect_uri
 
 ROOT = Path(__file__).resolve().parents[2]
 FACTS = {p["id"]: p for p in json.loads((ROOT / "tests/data/providers_facts.json").read_text())["providers"]}
@@ -376,12 +377,8 @@ def exchange(
             code_verifier=VERIFIER if use_pkce else None,
         ),
     )
-    return oauth.send_token_request(
-        recorder.client(),
-        p,
-        request,
-        now=NOW,
-        callback_params=callback,
+    return TokenEndpointClient(recorder.client(), allow_local_http=False).request_tokens(
+        p, request, now=NOW, callback_params=callback
     )
 
 
@@ -511,7 +508,8 @@ def test_refresh_request(pid: str) -> None:
         params=oauth.refresh_params(p, refresh_token="rt-456"),
     )
     recorder = Recorder({"ok": True, "access_token": "at-2", "expires_in": 60})
-    tokens = oauth.send_token_request(recorder.client(), p, request, now=NOW)
+    client = TokenEndpointClient(recorder.client(), allow_local_http=False)
+    tokens = client.request_tokens(p, request, now=NOW)
     assert tokens.access_token == "at-2" and tokens.expires_at == NOW + 60
     [sent] = recorder.requests
     assert (sent.method, str(sent.url)) == ("POST", expect.refresh or expect.token)

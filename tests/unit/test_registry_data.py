@@ -1,7 +1,7 @@
 """The provider registry as data: its shape, its security rules, and its agreement with the reference facts.
 
 ``tests/data/providers_facts.json`` is a copy of the reference facts (its ``source`` names where they were
-read). The registry (``layers/common/byoc/providers.json``) is written by hand from those facts and the
+read). The registry (``layers/common/byoc/oauth/providers.json``) is written by hand from those facts and the
 providers' documentation; these tests compare the two sides and never derive one from the other, so a typo
 on either side fails. Where the registry departs from the facts on purpose, ``DEVIATIONS`` says why, and the
 entry's notes say it too.
@@ -17,10 +17,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from byoc import oauth, validation
 from byoc.errors import UnsafeUrl
-from byoc.outbound import check_url
-from byoc.registry import (
+from byoc.oauth import fields as validation
+from byoc.oauth import protocol as oauth
+from byoc.oauth.registry import (
     AUTH_TYPES,
     CLIENT_AUTH_METHODS,
     FIELD_TYPES,
@@ -29,9 +29,10 @@ from byoc.registry import (
     Registry,
     template_fields,
 )
+from byoc.outbound import check_url
 
 ROOT = Path(__file__).resolve().parents[2]
-REGISTRY_FILE = ROOT / "layers" / "common" / "byoc" / "providers.json"
+REGISTRY_FILE = ROOT / "layers" / "common" / "byoc" / "oauth" / "providers.json"
 FACTS = json.loads((ROOT / "tests" / "data" / "providers_facts.json").read_text(encoding="utf-8"))
 FACTS_BY_ID: dict[str, dict[str, Any]] = {p["id"]: p for p in FACTS["providers"]}
 REGISTRY = Registry.from_data(json.loads(REGISTRY_FILE.read_text(encoding="utf-8")))

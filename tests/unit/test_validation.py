@@ -1,8 +1,9 @@
 import pytest
 
+from byoc.api.validation import parse_save_body
 from byoc.errors import InvalidRequest, ValidationFailed
-from byoc.registry import get_registry
-from byoc.validation import parse_save_body, validate_credentials
+from byoc.oauth.fields import validate_credentials
+from byoc.oauth.registry import get_registry
 
 
 def test_body_with_unknown_top_level_field_is_invalid_request():

@@ -10,14 +10,14 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 
-from byoc.auth import principal_from
+from byoc.api.auth import principal_from
+from byoc.api.http import JSON_HEADERS
+from byoc.api.views import list_view
+from byoc.aws.store import Store
 from byoc.errors import ByocError
-from byoc.http import JSON_HEADERS
+from byoc.oauth.registry import get_registry
 from byoc.observability import logger
-from byoc.registry import get_registry
 from byoc.settings import get_settings
-from byoc.store import Store
-from byoc.views import list_view
 
 app = APIGatewayHttpResolver()
 

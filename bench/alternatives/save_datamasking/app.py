@@ -8,6 +8,7 @@ message (its default algorithm suite signs with ECDSA P-384). Everything else is
 """
 
 import os
+from dataclasses import replace
 from typing import Any
 
 from aws_lambda_powertools.utilities.data_masking import DataMasking
@@ -15,20 +16,23 @@ from aws_lambda_powertools.utilities.data_masking.provider.kms.aws_encryption_sd
     AWSEncryptionSDKProvider,
 )
 
-from byoc import services
-from byoc.auth import principal_from
-from byoc.credentials import CredentialService
-from byoc.crypto import DataKey
-from byoc.http import Request, api_handler, json_response
+from byoc import container
+from byoc.api.auth import principal_from
+from byoc.api.http import Request, api_handler, json_response
+from byoc.api.validation import parse_save_body
+from byoc.api.views import integration_view
+from byoc.aws.crypto import Cipher, DataKey
 from byoc.settings import get_settings
-from byoc.validation import parse_save_body
 
 KMS_KEY_ARN = os.environ["KMS_KEY_ID"]
 data_masker = DataMasking(provider=AWSEncryptionSDKProvider(keys=[KMS_KEY_ARN]))
 
 
-class MaskingCipher:
-    """``byoc.crypto.Cipher``'s interface, sealing with the data masking utility."""
+class MaskingCipher(Cipher):
+    """``byoc.aws.crypto.Cipher``, sealing with the data masking utility."""
+
+    def __init__(self) -> None:
+        super().__init__(KMS_KEY_ARN)
 
     def new_data_key(self, context: dict[str, str]) -> DataKey:
         return DataKey(plaintext=b"", encrypted=b"")  # the SDK makes its own, per message
@@ -45,10 +49,11 @@ def lambda_handler(request: Request) -> dict:
     settings = get_settings()
     principal = principal_from(request, settings)
     body = parse_save_body(request.json_body(settings.max_body_bytes))
-    service = CredentialService.from_settings(settings, services.outbound())
-    service.cipher = MaskingCipher()  # type: ignore[assignment]
-    view = service.save(principal, body, request.api_base_url(settings.public_api_url))
-    return json_response(200, view)
+    service = replace(container.credential_service(), cipher=MaskingCipher())
+    provider, connection = service.save(principal, body.provider, body.credentials)
+    return json_response(
+        200, integration_view(provider, connection, request.api_base_url(settings.public_api_url))
+    )
 
 
 def bench_clients() -> dict[str, Any]:

@@ -63,6 +63,20 @@ class ValidationFailed(ByocError):
         self.fields = fields
 
 
+class NotAnOAuthProvider(InvalidRequest):
+    """An OAuth step (start, tokens, dropping tokens) asked of a provider that has no OAuth."""
+
+    default_message = "This provider does not use OAuth: its saved credentials are all it needs."
+
+
+class DiscoveryFailed(ByocError):
+    """OpenID discovery gave no usable configuration; the message names what, never a secret."""
+
+    status = 422
+    code = "discovery_failed"
+    default_message = "The issuer's discovery document could not be used."
+
+
 class UnknownProvider(ByocError):
     status = 404
     code = "unknown_provider"
@@ -91,10 +105,6 @@ class UnsafeUrl(ByocError):
     default_message = "This address is not allowed."
 
 
-class StateAlreadyUsed(InvalidState):
-    pass
-
-
 class ConcurrentUpdate(ByocError):
     """A conditional write lost to another writer."""
 
@@ -114,10 +124,19 @@ class ProviderError(ByocError):
     code = "provider_error"
     default_message = "The provider did not complete the request."
 
-    def __init__(self, reason: str, *, transient: bool = False, message: str | None = None):
+    def __init__(
+        self,
+        reason: str,
+        *,
+        transient: bool = False,
+        message: str | None = None,
+        retry_after: str | None = None,
+    ):
         super().__init__(message)
         self.reason = reason
         self.transient = transient
+        # The answer's Retry-After header as sent (a transient refusal), read by whoever retries.
+        self.retry_after = retry_after
 
 
 class StorageFailed(ByocError):

@@ -40,6 +40,13 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         raise ConfigurationError(f"{name} must be a whole number") from None
 
 
+def _int_between(env: dict[str, str], name: str, default: int, low: int, high: int) -> int:
+    value = _int(env, name, default)
+    if not low <= value <= high:
+        raise ConfigurationError(f"{name} must be between {low} and {high}")
+    return value
+
+
 def _required(env: dict[str, str], name: str) -> str:
     value = env.get(name, "").strip()
     if not value:
@@ -62,6 +69,8 @@ class Settings:
     refresh_margin_seconds: int
     default_token_lifetime_seconds: int
     max_body_bytes: int
+    idle_refresh_days: int = 14
+    idle_refresh_batch_size: int = 50
 
     @property
     def frontend_origin(self) -> str:
@@ -89,6 +98,8 @@ class Settings:
             refresh_margin_seconds=_int(env, "REFRESH_MARGIN_SECONDS", 300),
             default_token_lifetime_seconds=_int(env, "DEFAULT_TOKEN_LIFETIME_SECONDS", 3600),
             max_body_bytes=_int(env, "MAX_BODY_BYTES", 16 * 1024),
+            idle_refresh_days=_int_between(env, "IDLE_REFRESH_DAYS", 14, 1, 3650),
+            idle_refresh_batch_size=_int_between(env, "IDLE_REFRESH_BATCH_SIZE", 50, 1, 1000),
         )
 
 

@@ -18,7 +18,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from byoc.errors import UnknownProvider
+from byoc.errors import NotAnOAuthProvider, UnknownProvider
 
 AUTH_TYPES = ("oauth2", "api_key", "basic")
 FIELD_TYPES = ("text", "password", "url", "select")
@@ -191,6 +191,15 @@ def _provider(raw: dict[str, Any]) -> Provider:
     return Provider(fields=fields, oauth=oauth, notes=tuple(data.pop("notes", ())), **data)
 
 
+def callback_path(provider_id: str) -> str:
+    return f"/oauth/callback/{provider_id}"
+
+
+def redirect_uri(api_base_url: str, provider_id: str) -> str:
+    """The exact redirect URI to register in the org's OAuth app; the same bytes in every request."""
+    return api_base_url.rstrip("/") + callback_path(provider_id)
+
+
 def template_fields(template: str) -> set[str]:
     """Names of the ``{field}`` placeholders in a URL template."""
     return set(_PLACEHOLDER.findall(template))
@@ -213,6 +222,13 @@ class Registry:
         except (KeyError, TypeError):
             raise UnknownProvider() from None
 
+    def oauth(self, provider_id: str) -> Provider:
+        """The entry, which must use OAuth (else ``NotAnOAuthProvider``)."""
+        provider = self.get(provider_id)
+        if provider.oauth is None:
+            raise NotAnOAuthProvider()
+        return provider
+
     def __contains__(self, provider_id: object) -> bool:
         return provider_id in self._providers
 
@@ -230,5 +246,5 @@ class Registry:
 @cache
 def get_registry() -> Registry:
     """The registry, parsed on first use (JSON parsing is cheap; still kept off import)."""
-    text = resources.files("byoc").joinpath("providers.json").read_text(encoding="utf-8")
+    text = resources.files("byoc.oauth").joinpath("providers.json").read_text(encoding="utf-8")
     return Registry.from_data(json.loads(text))

@@ -6,23 +6,10 @@ Only a local run (``BYOC_LOCAL`` / ``AWS_SAM_LOCAL``) reads the ``X-Org-Id``,
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-
-from byoc.errors import Forbidden, Unauthorized
-from byoc.http import Request
+from byoc.api.http import Request
+from byoc.errors import Unauthorized
+from byoc.model import ID_PATTERN, Principal
 from byoc.settings import Settings
-
-# Printable ASCII without separators we use in keys' display; generous but bounded.
-_ID = re.compile(r"^[A-Za-z0-9._:@|+=/-]{1,128}$")
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    org_id: str
-    user_id: str
-    roles: tuple[str, ...] = ()
-    is_admin: bool = False
 
 
 def _claim_values(raw: object) -> tuple[str, ...]:
@@ -49,15 +36,10 @@ def principal_from(request: Request, settings: Settings) -> Principal:
         claims.update({k: v for k, v in local.items() if v})
     org_id = claims.get(settings.org_claim)
     user_id = claims.get("sub")
-    if not isinstance(org_id, str) or not _ID.match(org_id):
+    if not isinstance(org_id, str) or not ID_PATTERN.match(org_id):
         raise Unauthorized()
-    if not isinstance(user_id, str) or not _ID.match(user_id):
+    if not isinstance(user_id, str) or not ID_PATTERN.match(user_id):
         raise Unauthorized("Sign in first: the request carries no user.")
     roles = _claim_values(claims.get(role_claim)) if role_claim else ()
     is_admin = not settings.admin_claim or admin_value in roles
-    return Principal(org_id=org_id, user_id=user_id, roles=roles, is_admin=is_admin)
-
-
-def require_admin(principal: Principal) -> None:
-    if not principal.is_admin:
-        raise Forbidden()
+    return Principal(org_id=org_id, user_id=user_id, is_admin=is_admin)

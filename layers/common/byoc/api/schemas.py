@@ -1,9 +1,9 @@
 """The API's bodies as pydantic models: the source of the published OpenAPI document.
 
 ``scripts/gen_openapi.py`` turns these models (and the request model
-``byoc.validation.SaveCredentialsBody``, which the save handler validates with)
+``byoc.api.validation.SaveCredentialsBody``, which the save handler validates with)
 into ``docs/openapi.json``. The handlers build their answers as plain dicts
-(``byoc.views``) so that the list function never imports pydantic; tests validate
+(``byoc.api.views``) so that the list function never imports pydantic; tests validate
 those answers against these models, so the document cannot drift from the code.
 
 Response models forbid unknown fields: an answer with a field the document does
@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from byoc.validation import SaveCredentialsBody
+from byoc.api.validation import SaveCredentialsBody
 
 __all__ = [
     "AuthorizeUrl",

@@ -32,14 +32,13 @@ Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 @dataclass(frozen=True, slots=True)
 class Request:
-    method: str
+    route_key: str
     path: str
     headers: dict[str, str]
     raw_query: str
     path_params: dict[str, str]
     cookies: dict[str, str]
     body: bytes
-    request_id: str
     domain: str
     stage: str
     claims: dict[str, Any] = field(default_factory=dict)
@@ -58,14 +57,13 @@ class Request:
         else:
             raw = body.encode("utf-8", errors="surrogatepass") if isinstance(body, str) else b""
         return cls(
-            method=str(http.get("method", "GET")).upper(),
+            route_key=str(event.get("routeKey", "")),
             path=str(http.get("path") or event.get("rawPath") or "/"),
             headers={str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()},
             raw_query=str(event.get("rawQueryString") or ""),
             path_params={str(k): str(v) for k, v in (event.get("pathParameters") or {}).items()},
             cookies=_parse_cookies(event.get("cookies") or []),
             body=raw,
-            request_id=str(context.get("requestId", "")),
             domain=str(context.get("domainName", "")),
             stage=str(context.get("stage", "$default")),
             claims=dict(jwt),

@@ -17,12 +17,13 @@ import re
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
-from byoc import metrics, oauth
-from byoc.auth import Principal, require_admin
-from byoc.crypto import SECRETS_ATTRIBUTE, TOKENS_ATTRIBUTE, encryption_context
+from byoc import metrics
+from byoc.aws.crypto import Cipher
+from byoc.aws.events import EventPublisher
+from byoc.aws.store import Store
 from byoc.errors import (
     ConcurrentUpdate,
     IntegrationNotConfigured,
@@ -32,11 +33,13 @@ from byoc.errors import (
     ProviderError,
     StorageFailed,
 )
+from byoc.model import Connection, EventType, OAuthState, Principal, Status, TokenGrant, reason, require_admin
+from byoc.oauth import protocol
+from byoc.oauth.client import App, TokenEndpointClient
+from byoc.oauth.grants.base import grant_for
+from byoc.oauth.registry import Provider, Registry, redirect_uri
 from byoc.observability import logger
-from byoc.registry import Provider
-from byoc.services import UseCase
-from byoc.store import Connection, OAuthState, now_iso
-from byoc.views import redirect_uri
+from byoc.settings import Settings
 
 STATE_TTL_SECONDS = 600
 BINDING_COOKIE = "byoc_oauth_binding"
@@ -81,7 +84,13 @@ class CallbackParams:
 
 
 @dataclass
-class FlowService(UseCase):
+class FlowService:
+    settings: Settings
+    store: Store
+    cipher: Cipher
+    events: EventPublisher
+    registry: Registry
+    client: TokenEndpointClient
     clock: Callable[[], float] = time.time
 
     def _now(self) -> float:
@@ -95,18 +104,16 @@ class FlowService(UseCase):
         require_admin(principal)
         if not provider_id:
             raise InvalidRequest("Name the provider: /oauth/start?provider=<id>.")
-        provider = self.registry.get(provider_id)
-        if not provider.is_oauth or provider.oauth is None:
-            raise InvalidRequest("This provider does not use OAuth: its credentials are all it needs.")
+        provider = self.registry.oauth(provider_id)
         path = check_return_to(return_to)
         connection = self.store.get_connection(principal.org_id, provider.id)
         if connection is None or not connection.client_id:
             raise IntegrationNotConfigured()
-        endpoints = oauth.resolve_endpoints(
+        endpoints = protocol.resolve_endpoints(
             provider, connection.config, allow_local_http=self.settings.allow_local_http
         )
         state = secrets.token_urlsafe(32)
-        verifier = oauth.new_code_verifier() if provider.oauth.pkce else None
+        verifier = protocol.new_code_verifier() if provider.oauth and provider.oauth.pkce else None
         binding = secrets.token_urlsafe(32) if self.settings.browser_binding else None
         callback_uri = redirect_uri(api_base_url, provider.id)
         self.store.put_state(
@@ -125,14 +132,14 @@ class FlowService(UseCase):
                 binding_hash=state_hash(binding) if binding else None,
             )
         )
-        url = oauth.build_authorize_url(
+        url = protocol.build_authorize_url(
             provider,
             authorize_url=endpoints.authorize_url,
             client_id=connection.client_id,
             redirect_uri=callback_uri,
             state=state,
             code_verifier=verifier,
-            scopes=oauth.requested_scopes(provider, connection.config),
+            scopes=protocol.requested_scopes(provider, connection.config),
         )
         return StartResult(authorize_url=url, cookie=self._binding_cookie(binding, callback_uri))
 
@@ -166,18 +173,18 @@ class FlowService(UseCase):
         if state.binding_hash and (
             not params.binding_cookie or state_hash(params.binding_cookie) != state.binding_hash
         ):
-            return "browser_binding_failed"
+            return reason("browser_binding_failed")
         if params.error is not None:
-            reason = oauth.reason_code(params.error, default="authorization_failed")
-            self._record_failure(state, reason)
-            return reason
+            refused = protocol.reason_code(params.error, default=reason("authorization_failed"))
+            self._record_failure(state, refused)
+            return refused
         if state.issuer and params.iss is not None and params.iss != state.issuer:
-            return "issuer_mismatch"
+            return reason("issuer_mismatch")
         if not params.code:
-            return "invalid_callback"
+            return reason("invalid_callback")
         connection = self.store.get_connection(state.org_id, state.provider)
         if connection is None or connection.credentials_id != state.credentials_id:
-            return "credentials_changed"
+            return reason("credentials_changed")
         try:
             self._exchange_and_store(provider, state, params, connection)
         except ProviderError as exc:
@@ -187,7 +194,7 @@ class FlowService(UseCase):
             self._record_failure(state, exc.code)
             return exc.code
         except ConcurrentUpdate:
-            return "credentials_changed"
+            return reason("credentials_changed")
         except StorageFailed:
             self._record_failure(state, StorageFailed.code)
             return StorageFailed.code
@@ -196,45 +203,20 @@ class FlowService(UseCase):
     def _exchange_and_store(
         self, provider: Provider, state: OAuthState, params: CallbackParams, connection: Connection
     ) -> None:
-        context = encryption_context(state.org_id, state.provider)
-        assert connection.secrets is not None
-        key = self.cipher.data_key_of(connection.secrets, context)
-        client_secret = self.cipher.open(connection.secrets, context, SECRETS_ATTRIBUTE, key=key)
-        request = oauth.build_token_request(
-            provider,
-            url=oauth.callback_token_url(provider, state.token_url, params.extra),
-            client_id=connection.client_id or "",
-            client_secret=client_secret.get("client_secret", ""),
-            client_auth=oauth.client_auth_method(provider, connection.config),
-            params=oauth.code_exchange_params(
-                provider,
-                code=params.code or "",
-                redirect_uri=state.redirect_uri,
-                code_verifier=state.code_verifier,
-            ),
-        )
-        tokens = oauth.send_token_request(
-            self.outbound,
-            provider,
-            request,
-            now=self._now(),
+        key, secrets_ = self.cipher.open_secrets(connection)
+        app = App.of(provider, connection, secrets_)
+        tokens = self.client.exchange(
+            app,
+            token_url=state.token_url,
+            code=params.code or "",
+            redirect_uri=state.redirect_uri,
+            code_verifier=state.code_verifier,
             callback_params=params.extra,
+            now=self._now(),
         )
-        now = int(self._now())
-        updated = replace(
-            connection,
-            status="active",
-            status_reason=None,
-            status_message=None,
-            tokens=self.cipher.seal(key, context, TOKENS_ATTRIBUTE, tokens.sealed_value()),
-            token_version=connection.token_version + 1,
-            token_expires_at=tokens.expires_at,
-            has_refresh_token=tokens.refresh_token is not None,
-            scopes=tokens.scope,
-            metadata=tokens.metadata,
-            last_refreshed_at=now,
-            updated_at=now_iso(now),
-        )
+        grant = TokenGrant(tokens.expires_at, tokens.refresh_token is not None, tokens.scope, tokens.metadata)
+        sealed = self.cipher.seal_tokens(connection, key, tokens.sealed_value())
+        updated = connection.with_tokens(sealed, grant, int(self._now())).activated()
         try:
             self.store.replace_connection(
                 updated,
@@ -244,13 +226,7 @@ class FlowService(UseCase):
         except ConcurrentUpdate:
             # The credentials changed while the user was at the provider: these tokens
             # belong to an app the org no longer uses. Drop them, revoking where possible.
-            self.revoker.revoke(
-                provider,
-                connection.config,
-                connection.client_id or "",
-                client_secret.get("client_secret", ""),
-                tokens.sealed_value(),
-            )
+            grant_for(provider).revoke(self.client, app, tokens.sealed_value())
             raise
         except Exception as exc:
             # Retries (boto3 standard mode) are spent. The code is used up, so the user must
@@ -259,17 +235,19 @@ class FlowService(UseCase):
                 "token write failed", extra={"provider": provider.id, "error_type": type(exc).__name__}
             )
             raise StorageFailed() from None
-        if connection.status != "active":
-            self.events.publish("active", org_id=state.org_id, provider=state.provider, status="active")
+        if not connection.is_active:
+            self.events.publish(
+                EventType.ACTIVE, org_id=state.org_id, provider=state.provider, status=Status.ACTIVE
+            )
 
-    def _record_failure(self, state: OAuthState, reason: str) -> None:
+    def _record_failure(self, state: OAuthState, code: str) -> None:
         """``status = error`` with the reason, unless the connection is active (it keeps working)."""
         try:
             changed = self.store.set_status(
                 state.org_id,
                 state.provider,
-                "error",
-                reason=reason,
+                Status.ERROR,
+                reason=code,
                 message=None,
                 expected_credentials_id=state.credentials_id,
                 unless_active=True,
@@ -281,7 +259,11 @@ class FlowService(UseCase):
             return
         if changed:
             self.events.publish(
-                "error", org_id=state.org_id, provider=state.provider, status="error", reason=reason
+                EventType.ERROR,
+                org_id=state.org_id,
+                provider=state.provider,
+                status=Status.ERROR,
+                reason=code,
             )
 
     def _frontend_location(self, state: OAuthState, provider_id: str, error: str | None) -> str:

@@ -9,17 +9,8 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from byoc.registry import Provider, Registry
-from byoc.store import Connection
-
-
-def callback_path(provider_id: str) -> str:
-    return f"/oauth/callback/{provider_id}"
-
-
-def redirect_uri(api_base_url: str, provider_id: str) -> str:
-    """The exact redirect URI to register in the org's OAuth app; the same bytes in every request."""
-    return api_base_url.rstrip("/") + callback_path(provider_id)
+from byoc.model import Connection, Status
+from byoc.oauth.registry import Provider, Registry, redirect_uri
 
 
 def mask_client_id(client_id: str | None) -> str | None:
@@ -42,8 +33,8 @@ def connection_view(connection: Connection | None) -> dict[str, Any]:
             "client_id_masked": None,
         }
     return {
-        "status": connection.status,
-        "connected": connection.status == "active",
+        "status": connection.status.value,
+        "connected": connection.status is Status.ACTIVE,
         "status_reason": connection.status_reason,
         "status_message": connection.status_message,
         "updated_at": connection.updated_at or None,
@@ -60,7 +51,7 @@ def _provider_view(provider: Provider, api_base_url: str) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=8)
-def _provider_views(registry: Registry, api_base_url: str) -> tuple[tuple[str, dict[str, Any]], ...]:
+def provider_views(registry: Registry, api_base_url: str) -> tuple[tuple[str, dict[str, Any]], ...]:
     """Every provider's constant part, built once per container and API URL (the list's main cost).
 
     The entries are shared: callers copy them shallowly and only serialize the result.
@@ -77,6 +68,6 @@ def list_view(registry: Registry, connections: list[Connection], api_base_url: s
     return {
         "integrations": [
             {**view, **connection_view(by_provider.get(provider_id))}
-            for provider_id, view in _provider_views(registry, api_base_url)
+            for provider_id, view in provider_views(registry, api_base_url)
         ]
     }

@@ -10,12 +10,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from byoc import aws
+from byoc.aws import clients
+from byoc.model import EventType, now_iso
 from byoc.observability import logger
-from byoc.store import now_iso
 
 SOURCE = "byoc.connections"
-EVENT_TYPES = ("pending_setup", "active", "error", "refreshed", "disconnected")
 
 
 class EventPublisher:
@@ -26,15 +25,14 @@ class EventPublisher:
     @property
     def client(self) -> Any:
         if self._client is None:
-            self._client = aws.client("events")
+            self._client = clients.client("events")
         return self._client
 
     def publish(
-        self, kind: str, *, org_id: str, provider: str, status: str | None, reason: str | None = None
+        self, kind: EventType, *, org_id: str, provider: str, status: str | None, reason: str | None = None
     ) -> bool:
         """Publish ``connection.<kind>``; returns whether EventBridge accepted it."""
-        if kind not in EVENT_TYPES:
-            raise ValueError(f"unknown event type {kind}")
+        kind = EventType(kind)
         if not self.bus_name:
             return False
         detail = {
@@ -49,7 +47,7 @@ class EventPublisher:
                 Entries=[
                     {
                         "Source": SOURCE,
-                        "DetailType": f"connection.{kind}",
+                        "DetailType": f"connection.{kind.value}",
                         "Detail": json.dumps(detail),
                         "EventBusName": self.bus_name,
                     }
@@ -57,10 +55,12 @@ class EventPublisher:
             )
         except Exception as exc:  # best effort by design
             logger.warning(
-                "event not published", extra={"event_type": kind, "error_type": type(exc).__name__}
+                "event not published", extra={"event_type": kind.value, "error_type": type(exc).__name__}
             )
             return False
         if answer.get("FailedEntryCount"):
-            logger.warning("event not published", extra={"event_type": kind, "error_type": "FailedEntry"})
+            logger.warning(
+                "event not published", extra={"event_type": kind.value, "error_type": "FailedEntry"}
+            )
             return False
         return True

@@ -1,9 +1,7 @@
-"""The OAuth 2.0 authorization-code flow, as pure protocol code plus a thin transport step.
+"""OAuth 2.0 as pure protocol code: PKCE, endpoints, the authorize URL, token requests and responses.
 
-Building an authorize URL, a PKCE pair or a token request, and reading a token
-response, are pure functions of the registry entry and the org's values: tests
-assert their exact output. Network calls go through ``byoc.outbound`` (the only
-module that opens connections), with the client passed in.
+Every function here is a pure function of the registry entry and the org's values:
+tests assert their exact output. Sending a request is ``byoc.oauth.client``'s job.
 """
 
 from __future__ import annotations
@@ -19,48 +17,17 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 
 from byoc.errors import ProviderError, UnsafeUrl
-from byoc.outbound import (
-    DISCOVERY_MAX_BYTES,
-    TOKEN_RESPONSE_MAX_BYTES,
-    OutboundClient,
-    OutboundResponse,
-    check_url,
-)
-from byoc.registry import OAuthSpec, Provider, render_template, template_fields
+from byoc.model import OAUTH_ERROR_CODES
+from byoc.oauth.registry import OAuthSpec, Provider, render_template, template_fields
+from byoc.outbound import check_url
 
-# OAuth error codes we pass on as a connection's status_reason (RFC 6749 §4.1.2.1, §5.2;
-# RFC 6750; OpenID Connect Core §3.1.2.6). Anything else becomes "provider_error".
-_KNOWN_ERROR = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
 # An origin with no port, path, query or user info: ``https://accounts.zoho.eu``.
 _ORIGIN_ONLY = re.compile(r"^https://[a-z0-9.-]{1,253}/?$")
-
-ERROR_REASONS = frozenset(
-    {
-        "access_denied",
-        "invalid_client",
-        "invalid_grant",
-        "invalid_request",
-        "invalid_scope",
-        "unauthorized_client",
-        "unsupported_grant_type",
-        "unsupported_response_type",
-        "server_error",
-        "temporarily_unavailable",
-        "interaction_required",
-        "login_required",
-        "consent_required",
-        "account_selection_required",
-        "invalid_request_uri",
-        "invalid_request_object",
-        "request_not_supported",
-        "registration_not_supported",
-    }
-)
 
 
 def reason_code(raw: object, default: str = "provider_error") -> str:
     """A stable reason for a provider's error value: known OAuth codes pass, others do not."""
-    if isinstance(raw, str) and _KNOWN_ERROR.match(raw) and raw in ERROR_REASONS:
+    if isinstance(raw, str) and raw in OAUTH_ERROR_CODES:
         return raw
     return default
 
@@ -376,94 +343,6 @@ def _metadata(spec: OAuthSpec, data: dict[str, Any], callback_params: dict[str, 
     return kept
 
 
-# Transport ---------------------------------------------------------------------------
-
-
-def post_token_request(client: OutboundClient, provider: Provider, request: TokenRequest) -> OutboundResponse:
-    """POST a token-endpoint request (exchange, refresh or revocation) under the provider's host rules."""
-    return client.request(
-        "POST",
-        request.url,
-        headers=request.headers,
-        data=request.form,
-        json=request.json,
-        max_bytes=TOKEN_RESPONSE_MAX_BYTES,
-        allowed_suffixes=allowed_suffixes(provider),
-    )
-
-
-def send_token_request(
-    client: OutboundClient,
-    provider: Provider,
-    request: TokenRequest,
-    *,
-    now: float | None = None,
-    callback_params: dict[str, str] | None = None,
-) -> TokenSet:
-    """POST to the token endpoint once (no retry: a code is single use) and read the answer."""
-    response = post_token_request(client, provider, request)
-    return parse_token_response(
-        provider,
-        response.status_code,
-        response.headers,
-        response.body,
-        now=now,
-        callback_params=callback_params,
-    )
-
-
 def allowed_suffixes(provider: Provider) -> tuple[str, ...] | None:
     spec = _spec(provider)
     return None if spec.host_rule == "public" else spec.allowed_host_suffixes
-
-
-@dataclass(frozen=True, slots=True)
-class Discovery:
-    issuer: str
-    authorization_endpoint: str
-    token_endpoint: str
-    revocation_endpoint: str | None
-    auth_methods: tuple[str, ...]
-    iss_parameter_supported: bool
-
-
-def discover(client: OutboundClient, issuer: str, *, allow_local_http: bool) -> Discovery:
-    """OpenID Connect discovery (§4): the issuer must match exactly and every endpoint pass the checks.
-
-    Raises ``DiscoveryFailed`` with a field-level reason.
-    """
-    check_url(issuer, allow_local_http=allow_local_http)
-    url = issuer.rstrip("/") + "/.well-known/openid-configuration"
-    response = client.request(
-        "GET", url, headers={"Accept": "application/json"}, max_bytes=DISCOVERY_MAX_BYTES
-    )
-    if response.status_code != 200:
-        raise DiscoveryFailed("the issuer's discovery document could not be read")
-    try:
-        document = json.loads(response.body)
-    except ValueError:
-        raise DiscoveryFailed("the issuer's discovery document is not JSON") from None
-    if not isinstance(document, dict) or document.get("issuer") != issuer:
-        raise DiscoveryFailed("the discovery document names a different issuer")
-    endpoints = {}
-    for name in ("authorization_endpoint", "token_endpoint"):
-        value = document.get(name)
-        if not isinstance(value, str):
-            raise DiscoveryFailed(f"the discovery document has no {name}")
-        endpoints[name] = check_url(value, allow_local_http=allow_local_http)
-    revocation = document.get("revocation_endpoint")
-    methods = document.get("token_endpoint_auth_methods_supported") or ["client_secret_basic"]
-    return Discovery(
-        issuer=issuer,
-        authorization_endpoint=endpoints["authorization_endpoint"],
-        token_endpoint=endpoints["token_endpoint"],
-        revocation_endpoint=(
-            check_url(revocation, allow_local_http=allow_local_http) if isinstance(revocation, str) else None
-        ),
-        auth_methods=tuple(m for m in methods if isinstance(m, str)),
-        iss_parameter_supported=document.get("authorization_response_iss_parameter_supported") is True,
-    )
-
-
-class DiscoveryFailed(Exception):
-    """Discovery did not give a usable configuration; the message names what, never a secret."""

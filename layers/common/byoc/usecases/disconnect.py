@@ -24,27 +24,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from byoc.auth import Principal, require_admin
-from byoc.errors import IntegrationNotConfigured, InvalidRequest
-from byoc.events import EventPublisher
-from byoc.outbound import OutboundClient
-from byoc.registry import Registry
-from byoc.revocation import Revoker
-from byoc.services import wire
-from byoc.settings import Settings
-from byoc.store import Connection, Store
+from byoc.aws.crypto import Cipher
+from byoc.aws.events import EventPublisher
+from byoc.aws.store import Store
+from byoc.errors import IntegrationNotConfigured
+from byoc.model import Connection, EventType, Principal, Status, require_admin
+from byoc.oauth.client import TokenEndpointClient
+from byoc.oauth.registry import Registry
+from byoc.usecases.revocation import revoke_stored
 
 
 @dataclass
 class DisconnectService:
     store: Store
+    cipher: Cipher
     events: EventPublisher
     registry: Registry
-    revoker: Revoker
-
-    @classmethod
-    def from_settings(cls, settings: Settings, outbound: OutboundClient | None = None) -> DisconnectService:
-        return wire(cls, settings, outbound)
+    client: TokenEndpointClient
 
     def disconnect(self, principal: Principal, provider_id: str) -> None:
         """Delete the connection (tokens and credentials), revoking its tokens where possible."""
@@ -54,23 +50,26 @@ class DisconnectService:
         if old is None:
             raise IntegrationNotConfigured("This integration is not configured: there is nothing to delete.")
         self._revoke(old)
-        self.events.publish("disconnected", org_id=principal.org_id, provider=provider.id, status=None)
+        self.events.publish(
+            EventType.DISCONNECTED, org_id=principal.org_id, provider=provider.id, status=None
+        )
 
     def drop_tokens(self, principal: Principal, provider_id: str) -> None:
         """Revoke and forget the tokens, keep the client id and secret: back to ``pending_setup``."""
         require_admin(principal)
-        provider = self.registry.get(provider_id)
-        if not provider.is_oauth:
-            raise InvalidRequest("This provider does not use OAuth: it has no tokens to drop.")
+        provider = self.registry.oauth(provider_id)
         old = self.store.drop_tokens(principal.org_id, provider.id)
         if old is None:
             raise IntegrationNotConfigured()
         self._revoke(old)
-        if old.status != "pending_setup":
+        if old.status is not Status.PENDING_SETUP:
             self.events.publish(
-                "pending_setup", org_id=principal.org_id, provider=provider.id, status="pending_setup"
+                EventType.PENDING_SETUP,
+                org_id=principal.org_id,
+                provider=provider.id,
+                status=Status.PENDING_SETUP,
             )
 
     def _revoke(self, old: Connection) -> None:
         if old.tokens:
-            self.revoker.revoke_connection(self.registry.get(old.provider), old)
+            revoke_stored(self.cipher, self.client, self.registry.get(old.provider), old)

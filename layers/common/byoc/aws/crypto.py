@@ -33,8 +33,9 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from byoc import aws
+from byoc.aws import clients
 from byoc.errors import ByocError
+from byoc.model import Connection
 
 FORMAT_VERSION = 1
 NONCE_BYTES = 12
@@ -127,7 +128,7 @@ class Cipher:
     @property
     def kms(self) -> Any:
         if self._kms is None:
-            self._kms = aws.client("kms")
+            self._kms = clients.client("kms")
         return self._kms
 
     def new_data_key(self, context: dict[str, str]) -> DataKey:
@@ -176,6 +177,34 @@ class Cipher:
         if not isinstance(value, dict):
             raise CredentialsUnreadable()
         return value
+
+    # A connection's two sealed attributes ------------------------------------------------
+
+    def open_secrets(self, connection: Connection) -> tuple[DataKey, dict[str, Any]]:
+        """The record's data key and its sealed secrets (client secret, keys): at most one ``Decrypt``."""
+        if connection.secrets is None:
+            raise CredentialsUnreadable()
+        context = encryption_context(connection.org_id, connection.provider)
+        key = self.data_key_of(connection.secrets, context)
+        return key, self.open(connection.secrets, context, SECRETS_ATTRIBUTE, key=key)
+
+    def open_tokens(self, connection: Connection, key: DataKey | None = None) -> dict[str, Any]:
+        if connection.tokens is None:
+            raise CredentialsUnreadable()
+        context = encryption_context(connection.org_id, connection.provider)
+        return self.open(connection.tokens, context, TOKENS_ATTRIBUTE, key=key)
+
+    def seal_secrets(self, org_id: str, provider: str, value: dict[str, Any]) -> tuple[DataKey, bytes]:
+        """Secrets under a fresh data key (one ``GenerateDataKey``)."""
+        context = encryption_context(org_id, provider)
+        key = self.new_data_key(context)
+        return key, self.seal(key, context, SECRETS_ATTRIBUTE, value)
+
+    def seal_tokens(self, connection: Connection, key: DataKey, value: dict[str, Any]) -> bytes:
+        """Tokens under the record's data key, with a fresh nonce: no KMS call."""
+        return self.seal(
+            key, encryption_context(connection.org_id, connection.provider), TOKENS_ATTRIBUTE, value
+        )
 
 
 def _split(blob: bytes) -> tuple[bytes, bytes, bytes]:

@@ -1,0 +1,154 @@
+"""Connection records and state items as DynamoDB attribute maps, and back.
+
+The low-level client is used with explicit attribute maps: it is cheaper to import
+and to run than the resource API, and it keeps every stored attribute visible here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from byoc.model import DEFAULT_STATUS, Connection, OAuthState, Status
+
+IDLE_PARTITION = "oauth"
+
+
+def attr_s(value: str) -> dict[str, str]:
+    return {"S": value}
+
+
+def attr_n(value: int) -> dict[str, str]:
+    return {"N": str(value)}
+
+
+def attr_str_map(values: dict[str, str]) -> dict[str, Any]:
+    return {"M": {k: attr_s(v) for k, v in values.items()}}
+
+
+def _read_map(item: dict[str, Any], name: str) -> dict[str, str]:
+    raw = item.get(name, {}).get("M", {})
+    return {k: v["S"] for k, v in raw.items() if "S" in v}
+
+
+def _opt_s(item: dict[str, Any], name: str) -> str | None:
+    value = item.get(name)
+    return value["S"] if value and "S" in value else None
+
+
+def _opt_n(item: dict[str, Any], name: str) -> int | None:
+    value = item.get(name)
+    return int(value["N"]) if value and "N" in value else None
+
+
+def _opt_b(item: dict[str, Any], name: str) -> bytes | None:
+    value = item.get(name)
+    return bytes(value["B"]) if value and "B" in value else None
+
+
+def connection_key(org_id: str, provider: str) -> dict[str, Any]:
+    return {"pk": attr_s(f"ORG#{org_id}"), "sk": attr_s(f"CONN#{provider}")}
+
+
+def _optional_attributes(connection: Connection) -> dict[str, Any]:
+    c = connection
+    optional: dict[str, dict[str, Any] | None] = {
+        "client_id": attr_s(c.client_id) if c.client_id else None,
+        "secrets": {"B": c.secrets} if c.secrets else None,
+        "tokens": {"B": c.tokens} if c.tokens else None,
+        "token_expires_at": attr_n(c.token_expires_at) if c.token_expires_at is not None else None,
+        "scopes": attr_s(c.scopes) if c.scopes else None,
+        "status_reason": attr_s(c.status_reason) if c.status_reason else None,
+        "status_message": attr_s(c.status_message) if c.status_message else None,
+        "last_refreshed_at": attr_n(c.last_refreshed_at) if c.last_refreshed_at is not None else None,
+    }
+    return {k: v for k, v in optional.items() if v is not None}
+
+
+def in_idle_index(connection: Connection) -> bool:
+    """Whether the record belongs in the sparse IdleIndex (active, refreshable, obtained at a known time)."""
+    return connection.is_active and connection.has_refresh_token and connection.last_refreshed_at is not None
+
+
+def connection_item(connection: Connection) -> dict[str, Any]:
+    c = connection
+    item: dict[str, Any] = {
+        **connection_key(c.org_id, c.provider),
+        "org_id": attr_s(c.org_id),
+        "provider": attr_s(c.provider),
+        "status": attr_s(c.status.value),
+        "credentials_id": attr_s(c.credentials_id),
+        "config": attr_str_map(c.config),
+        "metadata": attr_str_map(c.metadata),
+        "token_version": attr_n(c.token_version),
+        "has_refresh_token": {"BOOL": c.has_refresh_token},
+        "created_at": attr_s(c.created_at),
+        "updated_at": attr_s(c.updated_at),
+        **_optional_attributes(c),
+    }
+    if in_idle_index(c):
+        item["idle_pk"] = attr_s(IDLE_PARTITION)
+    return item
+
+
+def connection_from_item(item: dict[str, Any]) -> Connection:
+    return Connection(
+        org_id=item["org_id"]["S"],
+        provider=item["provider"]["S"],
+        status=Status(_opt_s(item, "status") or DEFAULT_STATUS),
+        credentials_id=_opt_s(item, "credentials_id") or "",
+        client_id=_opt_s(item, "client_id"),
+        config=_read_map(item, "config"),
+        secrets=_opt_b(item, "secrets"),
+        tokens=_opt_b(item, "tokens"),
+        token_version=_opt_n(item, "token_version") or 0,
+        token_expires_at=_opt_n(item, "token_expires_at"),
+        has_refresh_token=bool(item.get("has_refresh_token", {}).get("BOOL", False)),
+        scopes=_opt_s(item, "scopes"),
+        metadata=_read_map(item, "metadata"),
+        status_reason=_opt_s(item, "status_reason"),
+        status_message=_opt_s(item, "status_message"),
+        created_at=_opt_s(item, "created_at") or "",
+        updated_at=_opt_s(item, "updated_at") or "",
+        last_refreshed_at=_opt_n(item, "last_refreshed_at"),
+        lease_until=_opt_n(item, "lease_until"),
+    )
+
+
+def state_item(state: OAuthState) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "pk": attr_s(f"STATE#{state.state_hash}"),
+        "sk": attr_s("STATE"),
+        "org_id": attr_s(state.org_id),
+        "user_id": attr_s(state.user_id),
+        "provider": attr_s(state.provider),
+        "redirect_uri": attr_s(state.redirect_uri),
+        "token_url": attr_s(state.token_url),
+        "credentials_id": attr_s(state.credentials_id),
+        "return_to": attr_s(state.return_to),
+        "expires_at": attr_n(state.expires_at),
+        # DynamoDB TTL removes the item some time after expiry; the callback's
+        # condition checks expires_at itself, since TTL deletion is late.
+        "ttl": attr_n(state.expires_at),
+    }
+    for name in ("code_verifier", "issuer", "binding_hash"):
+        value = getattr(state, name)
+        if value:
+            item[name] = attr_s(value)
+    return item
+
+
+def state_from_item(item: dict[str, Any]) -> OAuthState:
+    return OAuthState(
+        state_hash=item["pk"]["S"].removeprefix("STATE#"),
+        org_id=item["org_id"]["S"],
+        user_id=item["user_id"]["S"],
+        provider=item["provider"]["S"],
+        redirect_uri=item["redirect_uri"]["S"],
+        token_url=item["token_url"]["S"],
+        credentials_id=item["credentials_id"]["S"],
+        return_to=item["return_to"]["S"],
+        expires_at=int(item["expires_at"]["N"]),
+        code_verifier=_opt_s(item, "code_verifier"),
+        issuer=_opt_s(item, "issuer"),
+        binding_hash=_opt_s(item, "binding_hash"),
+    )

@@ -1,0 +1,348 @@
+"""DynamoDB access: connection records and OAuth state items. Only this module talks to DynamoDB.
+
+The records themselves are ``byoc.model``'s; this module only maps them to items and back.
+
+One table. Connection records are keyed ``pk = ORG#<org>``, ``sk = CONN#<provider>``,
+so listing an org is one Query and no org can address another org's items.
+State items are keyed by the SHA-256 of the state value (``pk = STATE#<hash>``);
+the state itself is never stored.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from byoc.aws import clients
+from byoc.aws.items import (
+    IDLE_PARTITION,
+    attr_n,
+    attr_s,
+    attr_str_map,
+    connection_from_item,
+    connection_item,
+    connection_key,
+    in_idle_index,
+    state_from_item,
+    state_item,
+)
+from byoc.errors import ConcurrentUpdate, InvalidState
+from byoc.model import Connection, OAuthState, Status, now_iso
+
+
+def _conditional_failed(exc: Exception) -> bool:
+    response = getattr(exc, "response", None)
+    return isinstance(response, dict) and response.get("Error", {}).get("Code") == (
+        "ConditionalCheckFailedException"
+    )
+
+
+def _conditional(call: Callable[..., Any], **params: Any) -> Any | None:
+    """Run one conditional DynamoDB call: its answer, or None when the condition did not hold."""
+    try:
+        return call(**params)
+    except Exception as exc:
+        if _conditional_failed(exc):
+            return None
+        raise
+
+
+class Store:
+    """Connection records and state items in one DynamoDB table."""
+
+    def __init__(self, table_name: str, client: Any = None):
+        self.table_name = table_name
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = clients.client("dynamodb")
+        return self._client
+
+    def _update(self, org_id: str, provider: str, **params: Any) -> Any | None:
+        """One conditional UpdateItem of a connection: its answer, or None when the condition failed."""
+        return _conditional(
+            self.client.update_item, TableName=self.table_name, Key=connection_key(org_id, provider), **params
+        )
+
+    # Connections -------------------------------------------------------------------
+
+    def list_connections(self, org_id: str) -> list[Connection]:
+        """All of one org's connections: one Query (more pages only past 1 MB)."""
+        params: dict[str, Any] = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :conn)",
+            "ExpressionAttributeValues": {":pk": attr_s(f"ORG#{org_id}"), ":conn": attr_s("CONN#")},
+            "ProjectionExpression": "org_id, provider, #s, status_reason, status_message, client_id, "
+            "updated_at, created_at, credentials_id, token_expires_at",
+            "ExpressionAttributeNames": {"#s": "status"},
+        }
+        connections: list[Connection] = []
+        while True:
+            answer = self.client.query(**params)
+            connections.extend(connection_from_item(item) for item in answer.get("Items", []))
+            if "LastEvaluatedKey" not in answer:
+                return connections
+            params["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+    def get_connection(self, org_id: str, provider: str) -> Connection | None:
+        answer = self.client.get_item(
+            TableName=self.table_name, Key=connection_key(org_id, provider), ConsistentRead=True
+        )
+        item = answer.get("Item")
+        return connection_from_item(item) if item else None
+
+    def put_connection(self, connection: Connection, *, expected_credentials_id: str | None) -> None:
+        """Create or replace a record; replacing requires the record to be the one we read."""
+        if expected_credentials_id is None:
+            self._put(connection_item(connection), "attribute_not_exists(pk)", None)
+        else:
+            self._put(
+                connection_item(connection),
+                "credentials_id = :cid",
+                {":cid": attr_s(expected_credentials_id)},
+            )
+
+    def replace_connection(
+        self, connection: Connection, *, expected_token_version: int, expected_credentials_id: str
+    ) -> None:
+        """Write tokens (callback, refresh): only over the record version we read."""
+        self._put(
+            connection_item(connection),
+            "credentials_id = :cid AND token_version = :tv",
+            {":cid": attr_s(expected_credentials_id), ":tv": attr_n(expected_token_version)},
+        )
+
+    def _put(self, item: dict[str, Any], condition: str, values: dict[str, Any] | None) -> None:
+        params: dict[str, Any] = {
+            "TableName": self.table_name,
+            "Item": item,
+            "ConditionExpression": condition,
+        }
+        if values:
+            params["ExpressionAttributeValues"] = values
+        if _conditional(self.client.put_item, **params) is None:
+            raise ConcurrentUpdate()
+
+    def set_status(
+        self,
+        org_id: str,
+        provider: str,
+        status: Status,
+        *,
+        reason: str | None,
+        message: str | None,
+        expected_credentials_id: str,
+        unless_active: bool = False,
+    ) -> bool:
+        """Change only the status fields. Returns False when the condition did not hold."""
+        condition = "credentials_id = :cid"
+        values: dict[str, Any] = {
+            ":cid": attr_s(expected_credentials_id),
+            ":st": attr_s(Status(status).value),
+            ":now": attr_s(now_iso()),
+        }
+        if unless_active:
+            condition += " AND (attribute_not_exists(#s) OR #s <> :active)"
+            values[":active"] = attr_s(Status.ACTIVE.value)
+        sets = ["#s = :st", "updated_at = :now"]
+        removes = []
+        for name, value in (("status_reason", reason), ("status_message", message)):
+            if value:
+                sets.append(f"{name} = :{name}")
+                values[f":{name}"] = attr_s(value)
+            else:
+                removes.append(name)
+        if status is not Status.ACTIVE:
+            removes.append("idle_pk")
+        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        answer = self._update(
+            org_id,
+            provider,
+            UpdateExpression=expression,
+            ConditionExpression=condition,
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues=values,
+        )
+        return answer is not None
+
+    def delete_connection(self, org_id: str, provider: str) -> Connection | None:
+        answer = self.client.delete_item(
+            TableName=self.table_name, Key=connection_key(org_id, provider), ReturnValues="ALL_OLD"
+        )
+        item = answer.get("Attributes")
+        return connection_from_item(item) if item else None
+
+    # OAuth state -------------------------------------------------------------------
+
+    def put_state(self, state: OAuthState) -> None:
+        self.client.put_item(
+            TableName=self.table_name, Item=state_item(state), ConditionExpression="attribute_not_exists(pk)"
+        )
+
+    def consume_state(self, state_hash: str, provider: str, now: int | None = None) -> OAuthState:
+        """Delete the state item if it exists, has not expired and belongs to ``provider``.
+
+        One conditional DeleteItem: of concurrent callbacks with one state, exactly
+        one gets the item back; the others, and any late or foreign one, get InvalidState.
+        """
+        answer = _conditional(
+            self.client.delete_item,
+            TableName=self.table_name,
+            Key={"pk": attr_s(f"STATE#{state_hash}"), "sk": attr_s("STATE")},
+            ConditionExpression="attribute_exists(pk) AND expires_at > :now AND provider = :p",
+            ExpressionAttributeValues={
+                ":now": attr_n(int(time.time()) if now is None else now),
+                ":p": attr_s(provider),
+            },
+            ReturnValues="ALL_OLD",
+        )
+        if answer is None:
+            raise InvalidState()
+        return state_from_item(answer["Attributes"])
+
+    # Refresh lease, idle connections, dropped tokens -------------------------------------
+
+    def take_lease(self, connection: Connection, *, owner: str, until: int, now: int) -> bool:
+        """Take the connection's refresh lease: one conditional UpdateItem.
+
+        Holds only when no live lease exists, the record is active and it is still the
+        version that was read (same credentials, same ``token_version``). Of concurrent
+        callers across all containers, at most one gets True; the others re-read.
+        """
+        answer = self._update(
+            connection.org_id,
+            connection.provider,
+            UpdateExpression="SET lease_until = :until, lease_owner = :owner",
+            ConditionExpression=_SAME_ACTIVE_VERSION
+            + " AND (attribute_not_exists(lease_until) OR lease_until <= :now)",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={
+                ":until": attr_n(until),
+                ":owner": attr_s(owner),
+                ":now": attr_n(now),
+                **_version_values(connection, connection.token_version),
+            },
+        )
+        return answer is not None
+
+    def write_refreshed(self, connection: Connection, *, expected_token_version: int) -> None:
+        """Write a refresh's result: one UpdateItem of the token fields that also ends the lease.
+
+        Only over the version read (same credentials, ``expected_token_version``, still
+        active); anything else raises ConcurrentUpdate. Other attributes are left as they are.
+        """
+        c = connection
+        sets = {
+            "tokens": {"B": c.tokens},
+            "token_version": attr_n(c.token_version),
+            "has_refresh_token": {"BOOL": c.has_refresh_token},
+            "metadata": attr_str_map(c.metadata),
+            "updated_at": attr_s(c.updated_at or now_iso()),
+            "token_expires_at": attr_n(c.token_expires_at) if c.token_expires_at is not None else None,
+            "scopes": attr_s(c.scopes) if c.scopes else None,
+            "last_refreshed_at": attr_n(c.last_refreshed_at) if c.last_refreshed_at is not None else None,
+            "idle_pk": attr_s(IDLE_PARTITION) if in_idle_index(c) else None,
+        }
+        values = {f":{k}": v for k, v in sets.items() if v is not None}
+        removes = ["lease_until", "lease_owner"] + [k for k, v in sets.items() if v is None]
+        expression = "SET " + ", ".join(f"{k} = :{k}" for k, v in sets.items() if v is not None)
+        answer = self._update(
+            c.org_id,
+            c.provider,
+            UpdateExpression=expression + " REMOVE " + ", ".join(removes),
+            ConditionExpression=_SAME_ACTIVE_VERSION,
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={**values, **_version_values(c, expected_token_version)},
+        )
+        if answer is None:
+            raise ConcurrentUpdate()
+
+    def release_lease(self, org_id: str, provider: str, *, owner: str) -> None:
+        """Give the lease back early (a failed refresh), only if it is still ours."""
+        self._update(
+            org_id,
+            provider,
+            UpdateExpression="REMOVE lease_until, lease_owner",
+            ConditionExpression="lease_owner = :owner",
+            ExpressionAttributeValues={":owner": attr_s(owner)},
+        )
+
+    def fail_connection(self, connection: Connection, *, reason: str) -> bool:
+        """``status = error`` with ``reason`` over the version read; the lease and idle entry go too.
+
+        Returns False when the record changed meanwhile (reconnected, saved again, deleted).
+        """
+        answer = self._update(
+            connection.org_id,
+            connection.provider,
+            UpdateExpression="SET #s = :error, status_reason = :reason, updated_at = :now "
+            "REMOVE status_message, idle_pk, lease_until, lease_owner",
+            ConditionExpression=_SAME_ACTIVE_VERSION,
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={
+                ":error": attr_s(Status.ERROR.value),
+                ":reason": attr_s(reason),
+                ":now": attr_s(now_iso()),
+                **_version_values(connection, connection.token_version),
+            },
+        )
+        return answer is not None
+
+    def list_idle(self, refreshed_before: int, limit: int) -> list[tuple[str, str]]:
+        """(org_id, provider) of active connections with a refresh token last refreshed before
+        ``refreshed_before``, oldest first, at most ``limit``: one Query of the sparse IdleIndex."""
+        answer = self.client.query(
+            TableName=self.table_name,
+            IndexName="IdleIndex",
+            KeyConditionExpression="idle_pk = :p AND last_refreshed_at < :before",
+            ExpressionAttributeValues={":p": attr_s(IDLE_PARTITION), ":before": attr_n(refreshed_before)},
+            ScanIndexForward=True,
+            Limit=limit,
+        )
+        found = []
+        for item in answer.get("Items", []):
+            pk, sk = item["pk"]["S"], item["sk"]["S"]
+            if pk.startswith("ORG#") and sk.startswith("CONN#"):
+                found.append((pk.removeprefix("ORG#"), sk.removeprefix("CONN#")))
+        return found
+
+    def drop_tokens(self, org_id: str, provider: str) -> Connection | None:
+        """Forget a connection's tokens but keep its credentials: back to ``pending_setup``.
+
+        One UpdateItem returning the record as it was (to revoke its tokens), or None when
+        there is no record. ``token_version`` moves on, so a refresh in flight cannot write.
+        """
+        answer = self._update(
+            org_id,
+            provider,
+            UpdateExpression="SET #s = :pending, has_refresh_token = :false, metadata = :empty, "
+            "updated_at = :now, token_version = token_version + :one "
+            "REMOVE tokens, token_expires_at, scopes, status_reason, status_message, "
+            "last_refreshed_at, idle_pk, lease_until, lease_owner",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={
+                ":pending": attr_s(Status.PENDING_SETUP.value),
+                ":false": {"BOOL": False},
+                ":empty": {"M": {}},
+                ":now": attr_s(now_iso()),
+                ":one": attr_n(1),
+            },
+            ReturnValues="ALL_OLD",
+        )
+        return connection_from_item(answer["Attributes"]) if answer is not None else None
+
+
+# The record is still the version that was read, and still active.
+_SAME_ACTIVE_VERSION = "credentials_id = :cid AND token_version = :tv AND #s = :active"
+
+
+def _version_values(connection: Connection, token_version: int) -> dict[str, Any]:
+    return {
+        ":cid": attr_s(connection.credentials_id),
+        ":tv": attr_n(token_version),
+        ":active": attr_s(Status.ACTIVE.value),
+    }

@@ -1,0 +1,172 @@
+"""The one client of a provider's token endpoint: exchange, refresh and revocation (RFC 7009).
+
+Protocol apart from transport, as authlib does it: ``byoc.oauth.protocol`` builds each
+request and reads each answer as pure functions; this module resolves the endpoints,
+sends the request through ``byoc.outbound`` (the only module that opens connections)
+under the entry's host rules, and hands the answer back to the protocol code. The use
+cases keep only state handling (records, leases, retries).
+
+Revocation is best effort and bounded in time: a provider without a revocation
+endpoint, or one that fails, never blocks the user's action, and a failure is logged
+without the token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from byoc.errors import ProviderError
+from byoc.model import Connection
+from byoc.oauth import protocol
+from byoc.oauth.protocol import Endpoints, TokenRequest, TokenSet
+from byoc.oauth.registry import Provider
+from byoc.observability import logger
+from byoc.outbound import TOKEN_RESPONSE_MAX_BYTES, OutboundClient, OutboundResponse
+
+
+@dataclass(frozen=True, slots=True)
+class App:
+    """The org's own OAuth app as the token endpoint sees it: the entry, client id and secret, settings."""
+
+    provider: Provider
+    client_id: str
+    client_secret: str = field(repr=False)
+    config: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, provider: Provider, connection: Connection, secrets: Mapping[str, Any]) -> App:
+        """The app of a stored connection, given its opened secrets."""
+        return cls(
+            provider=provider,
+            client_id=connection.client_id or "",
+            client_secret=str(secrets.get("client_secret", "")),
+            config=connection.config,
+        )
+
+
+class TokenEndpointClient:
+    """Token-endpoint requests for an org's app, each sent once (retry policy is the caller's)."""
+
+    def __init__(self, outbound: OutboundClient, *, allow_local_http: bool):
+        self.outbound = outbound
+        self.allow_local_http = allow_local_http
+
+    def endpoints(self, app: App) -> Endpoints:
+        """The app's endpoints, every URL checked (raises UnsafeUrl)."""
+        return protocol.resolve_endpoints(
+            app.provider, dict(app.config), allow_local_http=self.allow_local_http
+        )
+
+    # Grants ------------------------------------------------------------------------
+
+    def exchange(
+        self,
+        app: App,
+        *,
+        token_url: str,
+        code: str,
+        redirect_uri: str,
+        code_verifier: str | None,
+        callback_params: dict[str, str],
+        now: float,
+    ) -> TokenSet:
+        """Exchange an authorization code: one POST (never repeated, a code is single use)."""
+        params = protocol.code_exchange_params(
+            app.provider, code=code, redirect_uri=redirect_uri, code_verifier=code_verifier
+        )
+        url = protocol.callback_token_url(app.provider, token_url, callback_params)
+        return self.request_tokens(
+            app.provider, self._request(app, url, params), now=now, callback_params=callback_params
+        )
+
+    def refresh(self, app: App, *, refresh_token: str, metadata: dict[str, str], now: float) -> TokenSet:
+        """One refresh request; a transient refusal is a ``ProviderError`` with ``retry_after``."""
+        endpoints = self.endpoints(app)
+        url = protocol.callback_token_url(app.provider, endpoints.refresh_url, metadata)
+        params = protocol.refresh_params(app.provider, refresh_token=refresh_token)
+        return self.request_tokens(app.provider, self._request(app, url, params), now=now)
+
+    def revoke(self, app: App, tokens: Mapping[str, Any]) -> bool:
+        """Revoke the refresh and access tokens where the entry can; True when one was accepted."""
+        try:
+            url = self.endpoints(app).revocation_url
+        except Exception as exc:
+            logger.warning(
+                "revocation skipped", extra={"provider": app.provider.id, "error_type": type(exc).__name__}
+            )
+            return False
+        if not url:
+            return False
+        accepted = False
+        # Revoking the refresh token ends the grant at most providers; the access token goes too.
+        for hint in ("refresh_token", "access_token"):
+            token = tokens.get(hint)
+            if isinstance(token, str) and token:
+                accepted = self._revoke_one(app, url, token, hint) or accepted
+        return accepted
+
+    # Transport ---------------------------------------------------------------------
+
+    def post(self, provider: Provider, request: TokenRequest) -> OutboundResponse:
+        """POST a token-endpoint request under the provider's host rules."""
+        return self.outbound.request(
+            "POST",
+            request.url,
+            headers=request.headers,
+            data=request.form,
+            json=request.json,
+            max_bytes=TOKEN_RESPONSE_MAX_BYTES,
+            allowed_suffixes=protocol.allowed_suffixes(provider),
+        )
+
+    def request_tokens(
+        self,
+        provider: Provider,
+        request: TokenRequest,
+        *,
+        now: float,
+        callback_params: dict[str, str] | None = None,
+    ) -> TokenSet:
+        """POST once and read the answer, or raise ProviderError / OutboundError."""
+        response = self.post(provider, request)
+        try:
+            return protocol.parse_token_response(
+                provider,
+                response.status_code,
+                response.headers,
+                response.body,
+                now=now,
+                callback_params=callback_params,
+            )
+        except ProviderError as exc:
+            if exc.transient:
+                exc.retry_after = response.headers.get("retry-after")
+            raise
+
+    def _request(self, app: App, url: str, params: dict[str, str]) -> TokenRequest:
+        return protocol.build_token_request(
+            app.provider,
+            url=url,
+            client_id=app.client_id,
+            client_secret=app.client_secret,
+            client_auth=protocol.client_auth_method(app.provider, dict(app.config)),
+            params=params,
+        )
+
+    def _revoke_one(self, app: App, url: str, token: str, hint: str) -> bool:
+        request = self._request(app, url, {"token": token, "token_type_hint": hint})
+        try:
+            response = self.post(app.provider, request)
+        except Exception as exc:
+            logger.warning(
+                "revocation failed", extra={"provider": app.provider.id, "error_type": type(exc).__name__}
+            )
+            return False
+        if response.status_code != 200:
+            logger.warning(
+                "revocation refused", extra={"provider": app.provider.id, "status_code": response.status_code}
+            )
+            return False
+        return True

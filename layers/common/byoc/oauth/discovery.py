@@ -1,0 +1,57 @@
+"""OpenID Connect discovery (OpenID Connect Discovery 1.0 §4) for entries whose org names its issuer."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from byoc.errors import DiscoveryFailed
+from byoc.outbound import DISCOVERY_MAX_BYTES, OutboundClient, check_url
+
+
+@dataclass(frozen=True, slots=True)
+class Discovery:
+    issuer: str
+    authorization_endpoint: str
+    token_endpoint: str
+    revocation_endpoint: str | None
+    auth_methods: tuple[str, ...]
+    iss_parameter_supported: bool
+
+
+def discover(client: OutboundClient, issuer: str, *, allow_local_http: bool) -> Discovery:
+    """OpenID Connect discovery (§4): the issuer must match exactly and every endpoint pass the checks.
+
+    Raises ``DiscoveryFailed`` with a field-level reason.
+    """
+    check_url(issuer, allow_local_http=allow_local_http)
+    url = issuer.rstrip("/") + "/.well-known/openid-configuration"
+    response = client.request(
+        "GET", url, headers={"Accept": "application/json"}, max_bytes=DISCOVERY_MAX_BYTES
+    )
+    if response.status_code != 200:
+        raise DiscoveryFailed("the issuer's discovery document could not be read")
+    try:
+        document = json.loads(response.body)
+    except ValueError:
+        raise DiscoveryFailed("the issuer's discovery document is not JSON") from None
+    if not isinstance(document, dict) or document.get("issuer") != issuer:
+        raise DiscoveryFailed("the discovery document names a different issuer")
+    endpoints = {}
+    for name in ("authorization_endpoint", "token_endpoint"):
+        value = document.get(name)
+        if not isinstance(value, str):
+            raise DiscoveryFailed(f"the discovery document has no {name}")
+        endpoints[name] = check_url(value, allow_local_http=allow_local_http)
+    revocation = document.get("revocation_endpoint")
+    methods = document.get("token_endpoint_auth_methods_supported") or ["client_secret_basic"]
+    return Discovery(
+        issuer=issuer,
+        authorization_endpoint=endpoints["authorization_endpoint"],
+        token_endpoint=endpoints["token_endpoint"],
+        revocation_endpoint=(
+            check_url(revocation, allow_local_http=allow_local_http) if isinstance(revocation, str) else None
+        ),
+        auth_methods=tuple(m for m in methods if isinstance(m, str)),
+        iss_parameter_supported=document.get("authorization_response_iss_parameter_supported") is True,
+    )

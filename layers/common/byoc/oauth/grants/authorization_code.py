@@ -1,0 +1,41 @@
+"""The authorization-code grant (RFC 6749 §4.1): connected in a browser, renewed with a refresh token."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from byoc.model import Connection
+from byoc.oauth.client import App, TokenEndpointClient
+from byoc.oauth.protocol import TokenSet
+
+# Sealed values a refresh answer may leave out: the record keeps the ones it has.
+_KEPT_ACROSS_REFRESH = ("refresh_token", "id_token")
+
+
+class AuthorizationCode:
+    name = "authorization_code"
+    interactive = True
+
+    def renewable(self, connection: Connection) -> bool:
+        return connection.has_refresh_token
+
+    def renew(
+        self,
+        client: TokenEndpointClient,
+        app: App,
+        tokens: Mapping[str, Any],
+        connection: Connection,
+        now: float,
+    ) -> TokenSet:
+        return client.refresh(
+            app, refresh_token=str(tokens.get("refresh_token", "")), metadata=connection.metadata, now=now
+        )
+
+    def kept_tokens(self, old: Mapping[str, Any], fresh: TokenSet) -> dict[str, Any]:
+        kept = {k: v for k, v in old.items() if k in _KEPT_ACROSS_REFRESH}
+        kept.update(fresh.sealed_value())  # no new refresh token in the answer: the old one stays
+        return kept
+
+    def revoke(self, client: TokenEndpointClient, app: App, tokens: Mapping[str, Any]) -> bool:
+        return client.revoke(app, tokens)

@@ -1,0 +1,139 @@
+"""Saving an org's credentials for a provider (``POST /integrations``).
+
+Validate against the provider's fields, run OpenID discovery where the entry asks
+for it, seal the secret values under a fresh KMS data key, and upsert the record:
+OAuth providers go to ``pending_setup`` (next: ``/oauth/start``), API-key providers
+to ``active``. Saving the same client id and settings again (a rotated secret)
+keeps the tokens and the status; anything else drops them.
+
+AWS calls: at most one GetItem, one PutItem, one GenerateDataKey (plus one
+PutEvents when the status changes, and a Decrypt only to revoke dropped tokens).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from byoc import metrics
+from byoc.aws.crypto import Cipher
+from byoc.aws.events import EventPublisher
+from byoc.aws.store import Store
+from byoc.errors import DiscoveryFailed, OutboundError, UnsafeUrl, ValidationFailed
+from byoc.model import Connection, EventType, Principal, Status, now_iso, require_admin
+from byoc.oauth import discovery, protocol
+from byoc.oauth.client import TokenEndpointClient
+from byoc.oauth.fields import validate_credentials
+from byoc.oauth.registry import Provider, Registry, template_fields
+from byoc.outbound import OutboundClient
+from byoc.settings import Settings
+from byoc.usecases.revocation import revoke_stored
+
+
+@dataclass
+class CredentialService:
+    settings: Settings
+    store: Store
+    cipher: Cipher
+    events: EventPublisher
+    registry: Registry
+    client: TokenEndpointClient
+    outbound: OutboundClient
+
+    def save(
+        self, principal: Principal, provider_id: str, credentials: dict[str, str]
+    ) -> tuple[Provider, Connection]:
+        """Validate, seal and store; the saved record and its entry (for the view)."""
+        require_admin(principal)
+        provider = self.registry.get(provider_id)
+        values = validate_credentials(provider, credentials, allow_local_http=self.settings.allow_local_http)
+        secret_values = {k: v for k, v in values.items() if k in provider.secret_fields}
+        config = {k: v for k, v in values.items() if k not in secret_values and k != "client_id"}
+        if provider.is_oauth:
+            config.update(self._discover(provider, config))
+            self._check_endpoints(provider, config)
+        existing = self.store.get_connection(principal.org_id, provider.id)
+        connection = self._new_record(
+            principal.org_id, provider, values.get("client_id"), config, secret_values, existing
+        )
+        # Same client id and settings (a rotated secret): the tokens and status stay valid.
+        same_app = (
+            existing is not None
+            and provider.is_oauth
+            and existing.client_id == connection.client_id
+            and existing.config == config
+        )
+        if existing is not None and same_app:
+            connection = connection.carrying_tokens_of(existing)
+        self.store.put_connection(
+            connection, expected_credentials_id=existing.credentials_id if existing else None
+        )
+        if existing and existing.tokens and not same_app:
+            revoke_stored(self.cipher, self.client, provider, existing)
+        if existing is None or existing.status != connection.status:
+            self.events.publish(
+                EventType(connection.status.value),
+                org_id=principal.org_id,
+                provider=provider.id,
+                status=connection.status,
+            )
+        metrics.credentials_saved(provider.id)
+        return provider, connection
+
+    def _new_record(
+        self,
+        org_id: str,
+        provider: Provider,
+        client_id: str | None,
+        config: dict[str, str],
+        secret_values: dict[str, str],
+        existing: Connection | None,
+    ) -> Connection:
+        """A fresh record with the secrets sealed under a new data key (one GenerateDataKey)."""
+        _, sealed = self.cipher.seal_secrets(org_id, provider.id, secret_values)
+        now = now_iso()
+        return Connection(
+            org_id=org_id,
+            provider=provider.id,
+            status=Status.PENDING_SETUP if provider.is_oauth else Status.ACTIVE,
+            credentials_id=secrets.token_hex(16),
+            client_id=client_id,
+            config=config,
+            secrets=sealed,
+            created_at=existing.created_at if existing else now,
+            updated_at=now,
+        )
+
+    def _discover(self, provider: Provider, config: dict[str, str]) -> dict[str, str]:
+        """OpenID discovery for entries that ask for it: its endpoints join the record's config."""
+        if provider.oauth is None or not provider.oauth.discovery:
+            return {}
+        try:
+            found = discovery.discover(
+                self.outbound, config.get("issuer", ""), allow_local_http=self.settings.allow_local_http
+            )
+        except DiscoveryFailed as exc:
+            raise ValidationFailed({"issuer": exc.message}) from None
+        except UnsafeUrl:
+            raise ValidationFailed({"issuer": "must be a public https URL"}) from None
+        except OutboundError:
+            raise ValidationFailed({"issuer": "the discovery document could not be fetched"}) from None
+        if protocol.client_auth_method(provider, config) not in found.auth_methods:
+            raise ValidationFailed({"client_auth_method": "the issuer does not support this method"})
+        discovered = {
+            "authorization_endpoint": found.authorization_endpoint,
+            "token_endpoint": found.token_endpoint,
+        }
+        if found.revocation_endpoint:
+            discovered["revocation_endpoint"] = found.revocation_endpoint
+        return discovered
+
+    def _check_endpoints(self, provider: Provider, config: dict[str, str]) -> None:
+        """Templated hosts (subdomain, shop, region) must render to allowed URLs before we save them."""
+        try:
+            protocol.resolve_endpoints(provider, config, allow_local_http=self.settings.allow_local_http)
+        except UnsafeUrl:
+            spec = provider.oauth
+            names = (template_fields(spec.authorize_url) | template_fields(spec.token_url)) if spec else set()
+            problem = "gives an address that is not allowed"
+            raise ValidationFailed(dict.fromkeys(sorted(names) or ["client_id"], problem)) from None
