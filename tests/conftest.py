@@ -12,6 +12,7 @@ from moto import mock_aws
 
 from byoc import container
 from tests.helpers import FakeLambdaContext
+from tests.support.api import Api, ProviderMock, install_provider_mock
 
 FRONTEND = "https://app.example.com"
 TABLE = "byoc-test"
@@ -77,3 +78,14 @@ def aws_env(base_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsEnv]
         reset_caches()
         yield AwsEnv(table_name, key_id, dynamodb, kms, events, bus)
         reset_caches()
+
+
+@pytest.fixture
+def provider_mock(monkeypatch: pytest.MonkeyPatch) -> ProviderMock:
+    return install_provider_mock(monkeypatch)
+
+
+@pytest.fixture
+def api(aws_env: AwsEnv, provider_mock: ProviderMock) -> Api:
+    """The real handlers in process: moto for DynamoDB, KMS and EventBridge, providers mocked."""
+    return Api()

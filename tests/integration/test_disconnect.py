@@ -12,7 +12,7 @@ from byoc.aws.store import Store
 from byoc.errors import IntegrationNotConfigured
 from byoc.usecases.tokens import get_token
 from tests.helpers import body_of, http_event, load_function
-from tests.integration.conftest import form_of, location_query
+from tests.support.api import form_of, location_query
 
 GITLAB = {"client_id": "gl-client-123456", "client_secret": "gl-secret-VERY-SECRET"}
 ZENDESK = {"client_id": "zd-client-1234", "client_secret": "zd-secret-VERY-SECRET", "subdomain": "acme"}

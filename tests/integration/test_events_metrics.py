@@ -18,8 +18,8 @@ from byoc.aws.events import SOURCE
 from byoc.errors import ProviderUnavailable, ReconnectRequired
 from devserver.template import load_template
 from tests.helpers import ROOT, http_event, load_function
-from tests.integration.conftest import location_query
-from tests.integration.tokens_support import (
+from tests.support.api import location_query
+from tests.support.tokens import (
     GITLAB,
     TokenEndpoint,
     after_expiry,

@@ -7,7 +7,7 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 
 from tests.helpers import body_of
-from tests.integration.conftest import form_of, location_query
+from tests.support.api import form_of, location_query
 
 ZENDESK = {"client_id": "zd-client-1234", "client_secret": "zd-secret-VERY-SECRET", "subdomain": "acme"}
 

@@ -18,8 +18,9 @@ from byoc.aws.items import connection_key
 from byoc.errors import IntegrationNotConfigured, InvalidRequest, ProviderUnavailable, ReconnectRequired
 from byoc.settings import get_settings
 from tests.helpers import FakeLambdaContext, load_function
-from tests.integration.conftest import location_query
-from tests.integration.tokens_support import (
+from tests.serialized_moto import serialized_dynamodb
+from tests.support.api import location_query
+from tests.support.tokens import (
     DAY,
     GITLAB,
     HOUR,
@@ -33,7 +34,6 @@ from tests.integration.tokens_support import (
     soon_expiring,
     store,
 )
-from tests.serialized_moto import serialized_dynamodb
 
 
 @pytest.fixture

@@ -1,7 +1,4 @@
 """Security fixtures: the in-process API of the integration tests, settings switches, and captured logs.
-
-The ``api`` and ``provider_mock`` fixtures are the integration ones (the real handlers, moto for
-DynamoDB and KMS, a recording ``httpx.MockTransport`` for every provider).
 """
 
 from __future__ import annotations
@@ -19,7 +16,6 @@ from moto.dynamodb.models import DynamoDBBackend
 from byoc import settings
 from byoc.observability import logger
 from tests.conftest import AwsEnv
-from tests.integration.conftest import Api, ProviderMock, api, provider_mock  # noqa: F401 (fixtures)
 
 FRONTEND = "https://app.example.com"
 ZENDESK = {"client_id": "zd-client-1234", "client_secret": "zd-secret-VERY-SECRET", "subdomain": "acme"}
@@ -108,4 +104,4 @@ def logs(caplog: pytest.LogCaptureFixture) -> Iterator[LogCapture]:
         logger.removeHandler(handler)
 
 
-__all__ = ["FRONTEND", "ZENDESK", "Api", "ProviderMock", "connection_items", "state_items"]
+__all__ = ["FRONTEND", "ZENDESK", "connection_items", "state_items"]

@@ -15,8 +15,8 @@ import pytest
 
 from byoc.usecases.flow import BINDING_COOKIE
 from tests.helpers import body_of
-from tests.integration.conftest import location_query
 from tests.security.conftest import ZENDESK, connection_items
+from tests.support.api import location_query
 
 
 @pytest.fixture

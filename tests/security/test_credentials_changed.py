@@ -11,8 +11,8 @@ from urllib.parse import parse_qs, urlencode
 
 import httpx
 
-from tests.integration.conftest import form_of, location_query
 from tests.security.conftest import connection_items
+from tests.support.api import form_of, location_query
 
 GOOGLE = {"client_id": "google-client-1", "client_secret": "google-secret-1"}
 OTHER_GOOGLE = {"client_id": "google-client-2", "client_secret": "google-secret-2"}

@@ -24,7 +24,7 @@ from byoc.aws.store import Store
 from byoc.errors import ByocError
 from byoc.outbound import OutboundClient
 from tests.helpers import body_of, http_event, load_function
-from tests.integration.conftest import form_of
+from tests.support.api import form_of
 
 CLIENT_ID = "leakcheck-client-id-7f3a9c"
 CLIENT_SECRET = "LEAK-client-secret-5b21e0"

@@ -10,8 +10,8 @@ import pytest
 
 from byoc.oauth.registry import get_registry
 from tests.helpers import body_of
-from tests.integration.conftest import form_of, location_query
 from tests.security.conftest import ZENDESK
+from tests.support.api import form_of, location_query
 
 GOOGLE = {"client_id": "google-client-1", "client_secret": "google-secret-1"}
 GITHUB = {"client_id": "gh-client-123456", "client_secret": "gh-secret"}

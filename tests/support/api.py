@@ -1,4 +1,7 @@
-"""Handler-level fixtures: call the real lambda_handlers with HTTP API events, providers mocked by httpx."""
+"""The in-process API: the real lambda_handlers called with HTTP API events, providers mocked by httpx.
+
+The ``api`` and ``provider_mock`` fixtures are registered for every test in ``tests/conftest.py``.
+"""
 
 from __future__ import annotations
 
@@ -41,8 +44,8 @@ class ProviderMock:
         return [r for r in self.requests if r.method == "POST"]
 
 
-@pytest.fixture
-def provider_mock(monkeypatch: pytest.MonkeyPatch) -> ProviderMock:
+def install_provider_mock(monkeypatch: pytest.MonkeyPatch) -> ProviderMock:
+    """A recording mock for every provider call, standing in for the container's outbound client."""
     mock = ProviderMock()
     client = OutboundClient(transport=httpx.MockTransport(mock))
     monkeypatch.setattr(container, "outbound", lambda: client)
@@ -124,11 +127,6 @@ class Api:
         """Start and finish a flow with the provider mock answering; returns the callback response."""
         _, query = self.authorize(provider, org)
         return self.callback(provider, urlencode({"code": "the-code", "state": query["state"][0]}))
-
-
-@pytest.fixture
-def api(aws_env: Any, provider_mock: ProviderMock) -> Api:
-    return Api()
 
 
 def location_query(response: dict[str, Any]) -> dict[str, list[str]]:

@@ -17,7 +17,7 @@ from byoc.model import Connection
 from byoc.settings import get_settings
 from byoc.usecases.tokens import TokenService
 from tests.helpers import aws_calls  # noqa: F401  (re-exported for the token tests)
-from tests.integration.conftest import form_of
+from tests.support.api import form_of
 
 GITLAB = {"client_id": "gl-client-123456", "client_secret": "gl-secret-VERY-SECRET"}
 HOUR = 3600
