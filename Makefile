@@ -14,7 +14,7 @@ export SAM_CLI_TELEMETRY := 0
 help:
 	@echo "make dev        run the API locally on http://127.0.0.1:$(PORT) (no AWS account, no Docker)"
 	@echo "make test       run every test this machine can run (unit, integration, e2e, browser)"
-	@echo "make lint       ruff + mypy;  make format  ruff format"
+	@echo "make lint       ruff + mypy + size and complexity limits;  make format  ruff format"
 	@echo "make validate   cfn-lint + sam validate on template.yaml;  make build  sam build"
 	@echo "make bench      benchmarks (docs/performance.md)"
 	@echo "make scan       bandit + pip-audit (make bandit, make audit);  make smoke API_URL=... TOKEN=...  against a deployed stack"
@@ -46,6 +46,7 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/python scripts/check_complexity.py
 
 format: $(VENV)/.installed
 	$(BIN)/ruff format .

@@ -1,5 +1,4 @@
-"""Security fixtures: the in-process API of the integration tests, settings switches, and captured logs.
-"""
+"""Security fixtures: the in-process API of the integration tests, settings switches, and captured logs."""
 
 from __future__ import annotations
 

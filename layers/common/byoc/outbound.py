@@ -252,7 +252,11 @@ def _is_public_v6(address: ipaddress.IPv6Address) -> bool:
         return False  # deprecated IPv4-compatible (and ::, ::1), Teredo tunnels
     if address.sixtofour is not None and not _is_public_v4(address.sixtofour):
         return False
-    return address.is_global and not (
+    return address.is_global and not _is_special_v6(address)
+
+
+def _is_special_v6(address: ipaddress.IPv6Address) -> bool:
+    return (
         address.is_multicast
         or address.is_private
         or address.is_reserved

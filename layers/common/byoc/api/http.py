@@ -47,15 +47,6 @@ class Request:
     def from_event(cls, event: dict[str, Any]) -> Request:
         context = event.get("requestContext") or {}
         http = context.get("http") or {}
-        jwt = ((context.get("authorizer") or {}).get("jwt") or {}).get("claims") or {}
-        body = event.get("body") or ""
-        if event.get("isBase64Encoded"):
-            try:
-                raw = base64.b64decode(body, validate=True)
-            except ValueError:
-                raise InvalidRequest("The request body is not valid base64.") from None
-        else:
-            raw = body.encode("utf-8", errors="surrogatepass") if isinstance(body, str) else b""
         return cls(
             route_key=str(event.get("routeKey", "")),
             path=str(http.get("path") or event.get("rawPath") or "/"),
@@ -63,10 +54,10 @@ class Request:
             raw_query=str(event.get("rawQueryString") or ""),
             path_params={str(k): str(v) for k, v in (event.get("pathParameters") or {}).items()},
             cookies=_parse_cookies(event.get("cookies") or []),
-            body=raw,
+            body=_body(event),
             domain=str(context.get("domainName", "")),
             stage=str(context.get("stage", "$default")),
-            claims=dict(jwt),
+            claims=_claims(context),
         )
 
     def header(self, name: str) -> str | None:
@@ -111,6 +102,22 @@ class Request:
             return public_api_url
         stage = "" if self.stage in ("", "$default") else f"/{self.stage}"
         return f"https://{self.domain}{stage}"
+
+
+def _body(event: dict[str, Any]) -> bytes:
+    body = event.get("body") or ""
+    if not event.get("isBase64Encoded"):
+        return body.encode("utf-8", errors="surrogatepass") if isinstance(body, str) else b""
+    try:
+        return base64.b64decode(body, validate=True)
+    except ValueError:
+        raise InvalidRequest("The request body is not valid base64.") from None
+
+
+def _claims(context: dict[str, Any]) -> dict[str, Any]:
+    """The JWT authorizer's claims, as the HTTP API renders them."""
+    authorizer = context.get("authorizer") or {}
+    return dict((authorizer.get("jwt") or {}).get("claims") or {})
 
 
 def _parse_cookies(cookies: list[str]) -> dict[str, str]:

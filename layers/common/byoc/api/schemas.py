@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from byoc.api.validation import SaveCredentialsBody
+from byoc.model import Status
 
 __all__ = [
     "AuthorizeUrl",
@@ -29,7 +30,6 @@ __all__ = [
     "SaveCredentialsBody",
 ]
 
-Status = Literal["pending_setup", "active", "error"]
 
 
 class _Answer(BaseModel):

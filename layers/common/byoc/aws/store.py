@@ -147,21 +147,10 @@ class Store:
         if unless_active:
             condition += " AND (attribute_not_exists(#s) OR #s <> :active)"
             values[":active"] = attr_s(Status.ACTIVE.value)
-        sets = ["#s = :st", "updated_at = :now"]
-        removes = []
-        for name, value in (("status_reason", reason), ("status_message", message)):
-            if value:
-                sets.append(f"{name} = :{name}")
-                values[f":{name}"] = attr_s(value)
-            else:
-                removes.append(name)
-        if status is not Status.ACTIVE:
-            removes.append("idle_pk")
-        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
         answer = self._update(
             org_id,
             provider,
-            UpdateExpression=expression,
+            UpdateExpression=_status_update(status, reason, message, values),
             ConditionExpression=condition,
             ExpressionAttributeNames={"#s": "status"},
             ExpressionAttributeValues=values,
@@ -334,6 +323,21 @@ class Store:
             ReturnValues="ALL_OLD",
         )
         return connection_from_item(answer["Attributes"]) if answer is not None else None
+
+
+def _status_update(status: Status, reason: str | None, message: str | None, values: dict[str, Any]) -> str:
+    """The UpdateExpression of a status change; the reason and message go into ``values``."""
+    sets = ["#s = :st", "updated_at = :now"]
+    removes = []
+    for name, value in (("status_reason", reason), ("status_message", message)):
+        if value:
+            sets.append(f"{name} = :{name}")
+            values[f":{name}"] = attr_s(value)
+        else:
+            removes.append(name)
+    if status is not Status.ACTIVE:
+        removes.append("idle_pk")
+    return "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
 
 
 # The record is still the version that was read, and still active.

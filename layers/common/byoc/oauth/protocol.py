@@ -295,14 +295,8 @@ def parse_token_response(
     if status_code >= 500 or status_code == 429:
         raise ProviderError("provider_unavailable", transient=True)
     data = _decode_body(headers, body)
-    if status_code >= 400 or "error" in data:
-        raise ProviderError(reason_code(data.get("error")))
-    if spec.ok_field and data.get(spec.ok_field) is not True:
-        raise ProviderError(reason_code(data.get("error")))
-    holder = data
-    if not data.get("access_token") and spec.token_path:
-        nested = _dig(data, spec.token_path)
-        holder = nested if isinstance(nested, dict) else {}
+    _raise_refusal(spec, status_code, data)
+    holder = _token_holder(spec, data)
     access_token = holder.get("access_token")
     if not isinstance(access_token, str) or not access_token:
         raise ProviderError("invalid_token_response")
@@ -315,6 +309,21 @@ def parse_token_response(
         id_token=_str_or_none(data.get("id_token")),
         metadata=_metadata(spec, data, callback_params or {}),
     )
+
+
+def _raise_refusal(spec: OAuthSpec, status_code: int, data: dict[str, Any]) -> None:
+    """An error answer: an HTTP error, an ``error`` member, or the entry's ``ok_field`` not true."""
+    refused = status_code >= 400 or "error" in data
+    if refused or (spec.ok_field and data.get(spec.ok_field) is not True):
+        raise ProviderError(reason_code(data.get("error")))
+
+
+def _token_holder(spec: OAuthSpec, data: dict[str, Any]) -> dict[str, Any]:
+    """The object holding ``access_token`` & co: the top level, or the entry's ``token_path``."""
+    if data.get("access_token") or not spec.token_path:
+        return data
+    nested = _dig(data, spec.token_path)
+    return nested if isinstance(nested, dict) else {}
 
 
 def _str_or_none(value: Any) -> str | None:

@@ -46,39 +46,50 @@ class CredentialService:
         """Validate, seal and store; the saved record and its entry (for the view)."""
         require_admin(principal)
         provider = self.registry.get(provider_id)
+        values, config, secret_values = self._checked_values(provider, credentials)
+        existing = self.store.get_connection(principal.org_id, provider.id)
+        connection = self._new_record(
+            principal.org_id, provider, values.get("client_id"), config, secret_values, existing
+        )
+        if existing is None:
+            self.store.put_connection(connection, expected_credentials_id=None)
+            self._publish(connection)
+        else:
+            connection = self._replace(provider, existing, connection)
+        metrics.credentials_saved(provider.id)
+        return provider, connection
+
+    def _checked_values(
+        self, provider: Provider, credentials: dict[str, str]
+    ) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+        """(every value, the non-secret settings with discovered endpoints, the secret values)."""
         values = validate_credentials(provider, credentials, allow_local_http=self.settings.allow_local_http)
         secret_values = {k: v for k, v in values.items() if k in provider.secret_fields}
         config = {k: v for k, v in values.items() if k not in secret_values and k != "client_id"}
         if provider.is_oauth:
             config.update(self._discover(provider, config))
             self._check_endpoints(provider, config)
-        existing = self.store.get_connection(principal.org_id, provider.id)
-        connection = self._new_record(
-            principal.org_id, provider, values.get("client_id"), config, secret_values, existing
-        )
-        # Same client id and settings (a rotated secret): the tokens and status stay valid.
-        same_app = (
-            existing is not None
-            and provider.is_oauth
-            and existing.client_id == connection.client_id
-            and existing.config == config
-        )
-        if existing is not None and same_app:
+        return values, config, secret_values
+
+    def _replace(self, provider: Provider, existing: Connection, connection: Connection) -> Connection:
+        """Save over an existing record: a rotated secret keeps its tokens, anything else drops them."""
+        same_app = _same_app(provider, existing, connection)
+        if same_app:
             connection = connection.carrying_tokens_of(existing)
-        self.store.put_connection(
-            connection, expected_credentials_id=existing.credentials_id if existing else None
-        )
-        if existing and existing.tokens and not same_app:
+        self.store.put_connection(connection, expected_credentials_id=existing.credentials_id)
+        if existing.tokens and not same_app:
             revoke_stored(self.cipher, self.client, provider, existing)
-        if existing is None or existing.status != connection.status:
-            self.events.publish(
-                EventType(connection.status.value),
-                org_id=principal.org_id,
-                provider=provider.id,
-                status=connection.status,
-            )
-        metrics.credentials_saved(provider.id)
-        return provider, connection
+        if existing.status != connection.status:
+            self._publish(connection)
+        return connection
+
+    def _publish(self, connection: Connection) -> None:
+        self.events.publish(
+            EventType(connection.status.value),
+            org_id=connection.org_id,
+            provider=connection.provider,
+            status=connection.status,
+        )
 
     def _new_record(
         self,
@@ -137,3 +148,8 @@ class CredentialService:
             names = (template_fields(spec.authorize_url) | template_fields(spec.token_url)) if spec else set()
             problem = "gives an address that is not allowed"
             raise ValidationFailed(dict.fromkeys(sorted(names) or ["client_id"], problem)) from None
+
+
+def _same_app(provider: Provider, existing: Connection, new: Connection) -> bool:
+    """Same client id and settings (a rotated secret): the tokens and status stay valid."""
+    return provider.is_oauth and existing.client_id == new.client_id and existing.config == new.config

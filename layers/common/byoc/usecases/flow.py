@@ -132,16 +132,32 @@ class FlowService:
                 binding_hash=state_hash(binding) if binding else None,
             )
         )
-        url = protocol.build_authorize_url(
+        return StartResult(
+            authorize_url=self._authorize_url(
+                provider, connection, endpoints.authorize_url, callback_uri, state, verifier
+            ),
+            cookie=self._binding_cookie(binding, callback_uri),
+        )
+
+    def _authorize_url(
+        self,
+        provider: Provider,
+        connection: Connection,
+        authorize_url: str,
+        callback_uri: str,
+        state: str,
+        verifier: str | None,
+    ) -> str:
+        assert connection.client_id is not None
+        return protocol.build_authorize_url(
             provider,
-            authorize_url=endpoints.authorize_url,
+            authorize_url=authorize_url,
             client_id=connection.client_id,
             redirect_uri=callback_uri,
             state=state,
             code_verifier=verifier,
             scopes=protocol.requested_scopes(provider, connection.config),
         )
-        return StartResult(authorize_url=url, cookie=self._binding_cookie(binding, callback_uri))
 
     def _binding_cookie(self, value: str | None, callback_uri: str) -> str | None:
         if value is None:
@@ -170,18 +186,11 @@ class FlowService:
 
     def _finish(self, provider: Provider, state: OAuthState, params: CallbackParams) -> str | None:
         """Run the checks and the exchange; returns an error code, or None on success."""
-        if state.binding_hash and (
-            not params.binding_cookie or state_hash(params.binding_cookie) != state.binding_hash
-        ):
-            return reason("browser_binding_failed")
-        if params.error is not None:
-            refused = protocol.reason_code(params.error, default=reason("authorization_failed"))
-            self._record_failure(state, refused)
+        refused = _callback_refusal(state, params)
+        if refused is not None:
+            if params.error is not None and refused != reason("browser_binding_failed"):
+                self._record_failure(state, refused)
             return refused
-        if state.issuer and params.iss is not None and params.iss != state.issuer:
-            return reason("issuer_mismatch")
-        if not params.code:
-            return reason("invalid_callback")
         connection = self.store.get_connection(state.org_id, state.provider)
         if connection is None or connection.credentials_id != state.credentials_id:
             return reason("credentials_changed")
@@ -267,8 +276,23 @@ class FlowService:
             )
 
     def _frontend_location(self, state: OAuthState, provider_id: str, error: str | None) -> str:
-        query = {"integration": provider_id, "status": "error" if error else "active"}
+        query = {"integration": provider_id, "status": (Status.ERROR if error else Status.ACTIVE).value}
         if error:
             query["error"] = error
         joiner = "&" if "?" in state.return_to else "?"
         return self.settings.frontend_origin + state.return_to + joiner + urlencode(query)
+
+
+def _callback_refusal(state: OAuthState, params: CallbackParams) -> str | None:
+    """The reason a callback cannot be exchanged (checked in this order), or None."""
+    if state.binding_hash and (
+        not params.binding_cookie or state_hash(params.binding_cookie) != state.binding_hash
+    ):
+        return reason("browser_binding_failed")
+    if params.error is not None:
+        return protocol.reason_code(params.error, default=reason("authorization_failed"))
+    if state.issuer and params.iss is not None and params.iss != state.issuer:
+        return reason("issuer_mismatch")
+    if not params.code:
+        return reason("invalid_callback")
+    return None
