@@ -31,7 +31,6 @@ __all__ = [
 ]
 
 
-
 class _Answer(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
