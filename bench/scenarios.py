@@ -58,7 +58,7 @@ class Harness:
     def __init__(self, env: dict[str, str]) -> None:
         from byoc.aws import clients as aws
         from tests.helpers import FakeLambdaContext, load_function
-        from tests.integration.conftest import Api
+        from tests.support.api import Api
 
         self.env = env
         self.api = Api()
@@ -91,7 +91,7 @@ def moto_account() -> Iterator[dict[str, str]]:
     from devserver.resources import create_event_bus, create_resources
     from devserver.template import load_template
     from tests.conftest import reset_caches
-    from tests.integration.conftest import ProviderMock
+    from tests.support.api import ProviderMock
 
     saved = dict(os.environ)
     outbound = container.outbound

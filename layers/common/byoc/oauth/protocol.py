@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 
 from byoc.errors import ProviderError, UnsafeUrl
-from byoc.model import OAUTH_ERROR_CODES
+from byoc.model import OAUTH_ERROR_CODES, reason
 from byoc.oauth.registry import OAuthSpec, Provider, render_template, template_fields
 from byoc.outbound import check_url
 
@@ -107,11 +107,11 @@ def callback_token_url(provider: Provider, token_url: str, params: dict[str, str
     if not raw:
         return token_url
     if not spec.allowed_host_suffixes or not _ORIGIN_ONLY.match(raw):
-        raise ProviderError("untrusted_token_host")
+        raise ProviderError(reason("untrusted_token_host"))
     try:
         origin = check_url(raw.rstrip("/"), allowed_suffixes=spec.allowed_host_suffixes)
     except UnsafeUrl:
-        raise ProviderError("untrusted_token_host") from None
+        raise ProviderError(reason("untrusted_token_host")) from None
     parts = urlsplit(token_url)
     moved = urlunsplit(("https", urlsplit(origin).netloc, parts.path, parts.query, ""))
     return check_url(moved, allowed_suffixes=spec.allowed_host_suffixes)
@@ -267,9 +267,9 @@ def _decode_body(headers: Any, body: bytes) -> dict[str, Any]:
         pairs = parse_qsl(text, keep_blank_values=True)
         if pairs:
             return dict(pairs)
-        raise ProviderError("invalid_token_response") from None
+        raise ProviderError(reason("invalid_token_response")) from None
     if not isinstance(value, dict):
-        raise ProviderError("invalid_token_response")
+        raise ProviderError(reason("invalid_token_response"))
     return value
 
 
@@ -293,13 +293,13 @@ def parse_token_response(
     """Read a token response, or raise ProviderError with a stable reason."""
     spec = _spec(provider)
     if status_code >= 500 or status_code == 429:
-        raise ProviderError("provider_unavailable", transient=True)
+        raise ProviderError(reason("provider_unavailable"), transient=True)
     data = _decode_body(headers, body)
     _raise_refusal(spec, status_code, data)
     holder = _token_holder(spec, data)
     access_token = holder.get("access_token")
     if not isinstance(access_token, str) or not access_token:
-        raise ProviderError("invalid_token_response")
+        raise ProviderError(reason("invalid_token_response"))
     return TokenSet(
         access_token=access_token,
         token_type=str(holder.get("token_type") or "Bearer"),
