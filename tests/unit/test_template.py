@@ -553,3 +553,13 @@ def test_the_stack_outputs_what_callers_and_operators_need() -> None:
 
 def test_other_services_invoke_get_token_through_its_live_alias() -> None:
     assert TEMPLATE["Outputs"]["GetTokenFunctionArn"]["Value"] == {"Ref": "GetTokenFunction.Alias"}
+
+
+@pytest.mark.parametrize("function", sorted(functions()))
+def test_every_function_pins_its_log_levels_in_json_format(function: str) -> None:
+    # Lambda takes ApplicationLogLevel/SystemLogLevel only with LogFormat JSON; pinned levels keep a
+    # DEBUG switch at the root from turning on library loggers that print key material.
+    logging = functions()[function]["LoggingConfig"]
+    assert logging["LogFormat"] == "JSON"
+    assert logging["ApplicationLogLevel"] in ("INFO", "WARN", "ERROR")
+    assert logging["SystemLogLevel"] in ("INFO", "WARN")

@@ -1,4 +1,4 @@
-"""The one Logger of the process, with a redacting filter as a safety net.
+"""The one Logger of the process, with a redacting filter as a safety net, and quiet libraries.
 
 The code never logs secrets on purpose (no events, no bodies, no tokens); the
 filter below is the second line: any log record field whose name looks like a
@@ -50,6 +50,13 @@ class RedactingFilter(logging.Filter):
 
 
 _STANDARD_ATTRS = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
+
+# Libraries whose DEBUG (and httpx's INFO) lines carry what we never log: botocore prints KMS
+# answers (data-key plaintext) and item bodies, httpx and httpcore print URLs and headers.
+# Pinned to WARNING whatever the root level (AWS_LAMBDA_LOG_LEVEL=DEBUG sets the root logger's).
+QUIET_LIBRARIES = ("botocore", "boto3", "urllib3", "httpx", "httpcore", "s3transfer")
+for _name in QUIET_LIBRARIES:
+    logging.getLogger(_name).setLevel(logging.WARNING)
 
 logger = Logger(service="byoc")
 logger.addFilter(RedactingFilter())

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from byoc.errors import DiscoveryFailed
+from byoc.oauth import answers
 from byoc.outbound import DISCOVERY_MAX_BYTES, OutboundClient, check_url
 
 
@@ -31,12 +31,16 @@ def discover(client: OutboundClient, issuer: str, *, allow_local_http: bool) -> 
     )
     if response.status_code != 200:
         raise DiscoveryFailed("the issuer's discovery document could not be read")
-    try:
-        document = json.loads(response.body)
-    except ValueError:
-        raise DiscoveryFailed("the issuer's discovery document is not JSON") from None
-    if not isinstance(document, dict) or document.get("issuer") != issuer:
-        raise DiscoveryFailed("the discovery document names a different issuer")
+    document = answers.json_object(response.body)
+    if document is None:
+        raise DiscoveryFailed("the issuer's discovery document is not a JSON object")
+    if document.get("issuer") != issuer:
+        named = answers.text(document.get("issuer"), 256)
+        raise DiscoveryFailed(
+            f"the discovery document names another issuer ({named})"
+            if named
+            else "the discovery document names no issuer"
+        )
     endpoints = {}
     for name in ("authorization_endpoint", "token_endpoint"):
         value = document.get(name)
@@ -45,6 +49,8 @@ def discover(client: OutboundClient, issuer: str, *, allow_local_http: bool) -> 
         endpoints[name] = check_url(value, allow_local_http=allow_local_http)
     revocation = document.get("revocation_endpoint")
     methods = document.get("token_endpoint_auth_methods_supported") or ["client_secret_basic"]
+    if not isinstance(methods, list):
+        raise DiscoveryFailed("the discovery document's token_endpoint_auth_methods_supported is not a list")
     return Discovery(
         issuer=issuer,
         authorization_endpoint=endpoints["authorization_endpoint"],

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import re
 import secrets
 import time
@@ -18,9 +17,12 @@ from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlu
 
 from byoc.errors import ProviderError, UnsafeUrl
 from byoc.model import OAUTH_ERROR_CODES, reason
+from byoc.oauth import answers
 from byoc.oauth.registry import OAuthSpec, Provider, render_template, template_fields
 from byoc.outbound import check_url
 
+# A metadata value (a tenant id, a region, an instance URL) longer than this is not kept.
+MAX_METADATA_CHARS = 512
 # An origin with no port, path, query or user info: ``https://accounts.zoho.eu``.
 _ORIGIN_ONLY = re.compile(r"^https://[a-z0-9.-]{1,253}/?$")
 
@@ -259,15 +261,17 @@ def _decode_body(headers: Any, body: bytes) -> dict[str, Any]:
     content_type = str(headers.get("content-type", "")).lower()
     text = body.decode("utf-8", errors="replace")
     if "application/x-www-form-urlencoded" in content_type or "text/plain" in content_type:
-        return dict(parse_qsl(text, keep_blank_values=True))
-    try:
-        value = json.loads(text)
-    except ValueError:
+        try:
+            return dict(parse_qsl(text, keep_blank_values=True, max_num_fields=64))
+        except ValueError:
+            raise ProviderError(reason("invalid_token_response")) from None
+    value = answers.json_value(body)
+    if value is None:
         # Some providers (GitHub without Accept) answer form-encoded with another type.
-        pairs = parse_qsl(text, keep_blank_values=True)
+        pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=64) if "=" in text else []
         if pairs:
             return dict(pairs)
-        raise ProviderError(reason("invalid_token_response")) from None
+        raise ProviderError(reason("invalid_token_response"))
     if not isinstance(value, dict):
         raise ProviderError(reason("invalid_token_response"))
     return value
@@ -297,16 +301,17 @@ def parse_token_response(
     data = _decode_body(headers, body)
     _raise_refusal(spec, status_code, data)
     holder = _token_holder(spec, data)
-    access_token = holder.get("access_token")
-    if not isinstance(access_token, str) or not access_token:
+    access_token = answers.token(holder.get("access_token"))
+    kind = answers.token_type(holder.get("token_type"))
+    if access_token is None or kind is None:
         raise ProviderError(reason("invalid_token_response"))
     return TokenSet(
         access_token=access_token,
-        token_type=str(holder.get("token_type") or "Bearer"),
-        refresh_token=_str_or_none(holder.get("refresh_token")),
+        token_type=kind,
+        refresh_token=answers.token(holder.get("refresh_token")),
         expires_at=_expires_at(holder.get("expires_in"), spec.expires_in_unit_seconds, now),
-        scope=_str_or_none(holder.get("scope")),
-        id_token=_str_or_none(data.get("id_token")),
+        scope=answers.text(holder.get("scope")) if isinstance(holder.get("scope"), str) else None,
+        id_token=answers.token(data.get("id_token")),
         metadata=_metadata(spec, data, callback_params or {}),
     )
 
@@ -326,16 +331,10 @@ def _token_holder(spec: OAuthSpec, data: dict[str, Any]) -> dict[str, Any]:
     return nested if isinstance(nested, dict) else {}
 
 
-def _str_or_none(value: Any) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
 def _expires_at(expires_in: Any, unit: int, now: float | None) -> int | None:
-    try:
-        seconds = int(expires_in) * unit
-    except (TypeError, ValueError):
-        return None
-    if seconds <= 0:
+    """When the token expires; None (the default lifetime applies) for a missing or unbelievable value."""
+    seconds = answers.lifetime_seconds(expires_in, unit)
+    if seconds is None:
         return None
     return int(time.time() if now is None else now) + seconds
 
@@ -343,12 +342,13 @@ def _expires_at(expires_in: Any, unit: int, now: float | None) -> int | None:
 def _metadata(spec: OAuthSpec, data: dict[str, Any], callback_params: dict[str, str]) -> dict[str, str]:
     kept: dict[str, str] = {}
     for path in spec.metadata_from_token:
-        value = _dig(data, path)
-        if isinstance(value, str | int | float) and not isinstance(value, bool):
-            kept[path] = str(value)
+        value = answers.text(_dig(data, path), MAX_METADATA_CHARS)
+        if value is not None:
+            kept[path] = value
     for name in spec.metadata_from_callback:
-        if callback_params.get(name):
-            kept[name] = callback_params[name]
+        value = answers.text(callback_params.get(name), MAX_METADATA_CHARS)
+        if value is not None:
+            kept[name] = value
     return kept
 
 

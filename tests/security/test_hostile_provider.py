@@ -1,0 +1,202 @@
+"""A provider's answer is untrusted input: whatever it sends, the outcome is a documented one.
+
+Each case below crashed the function before the parsing boundary (``byoc.oauth.answers``):
+RecursionError, OverflowError and TypeError became 500s, or reached the token function's callers.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from byoc.errors import DiscoveryFailed, ProviderError
+from byoc.oauth import answers, discovery
+from byoc.oauth.protocol import parse_token_response
+from byoc.oauth.registry import get_registry
+from byoc.outbound import OutboundClient
+from tests.helpers import body_of
+from tests.support.api import location_query
+
+NOW = 1_800_000_000
+JSON = {"content-type": "application/json"}
+DEEP = b"[" * 60_000 + b"]" * 60_000
+# Deep enough for RecursionError, small enough to pass the outbound size caps.
+DEEP_SMALL = b"[" * 5_000 + b"]" * 5_000
+ZENDESK = {"client_id": "zd-client-1234", "client_secret": "zd-secret-VERY-SECRET", "subdomain": "acme"}
+
+
+def parse(body: bytes | dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Any:
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return parse_token_response(get_registry().get("gitlab"), status, headers or JSON, raw, now=NOW)
+
+
+def test_a_deeply_nested_token_answer_is_an_invalid_token_response():
+    with pytest.raises(ProviderError) as caught:
+        parse(b'{"access_token": ' + DEEP + b"}")
+    assert caught.value.reason == "invalid_token_response"
+
+
+def test_an_infinite_or_huge_expires_in_is_ignored_and_the_default_lifetime_applies():
+    assert parse(b'{"access_token": "x", "expires_in": 1e999}').expires_at is None
+    assert parse({"access_token": "x", "expires_in": int("9" * 60)}).expires_at is None
+    assert parse({"access_token": "x", "expires_in": "9" * 60}).expires_at is None
+    assert parse({"access_token": "x", "expires_in": -5}).expires_at is None
+    assert parse({"access_token": "x", "expires_in": True}).expires_at is None
+    assert parse({"access_token": "x", "expires_in": "3600"}).expires_at == NOW + 3600
+    assert parse({"access_token": "x", "expires_in": 3600.0}).expires_at == NOW + 3600
+
+
+@pytest.mark.parametrize("token", ["at\r\nX-Injected: 1", "at with space", 7, ["at"], {"a": 1}, "", "é"])
+def test_an_access_token_that_is_not_a_token_string_is_refused(token):
+    with pytest.raises(ProviderError) as caught:
+        parse({"access_token": token})
+    assert caught.value.reason == "invalid_token_response"
+
+
+def test_token_type_bearer_is_normalised_and_other_types_are_refused():
+    assert parse({"access_token": "x", "token_type": "bearer"}).token_type == "Bearer"
+    assert parse({"access_token": "x"}).token_type == "Bearer"
+    for kind in ("mac", "DPoP", "Bearer\r\n", 1):
+        with pytest.raises(ProviderError):
+            parse({"access_token": "x", "token_type": kind})
+
+
+def test_a_refresh_token_or_scope_with_control_characters_is_dropped():
+    tokens = parse({"access_token": "x", "refresh_token": "rt\n1", "scope": "read\x00write"})
+    assert tokens.refresh_token is None and tokens.scope is None
+
+
+def test_metadata_from_the_callback_is_kept_only_when_printable_and_short():
+    quickbooks = get_registry().get("quickbooks")
+    body = json.dumps({"access_token": "x"}).encode()
+    bad = parse_token_response(
+        quickbooks, 200, JSON, body, now=NOW, callback_params={"realmId": "../..\r\nx"}
+    )
+    good = parse_token_response(quickbooks, 200, JSON, body, now=NOW, callback_params={"realmId": "1234"})
+    assert "realmId" not in bad.metadata and good.metadata["realmId"] == "1234"
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=20,
+)
+token_keys = st.sampled_from(["access_token", "token_type", "expires_in", "refresh_token", "scope", "error"])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    status=st.integers(100, 599),
+    content_type=st.sampled_from(
+        ["application/json", "text/plain", "text/html", "", "application/x-www-form-urlencoded"]
+    ),
+    body=st.one_of(
+        st.binary(max_size=200),
+        st.dictionaries(token_keys, json_values, max_size=6).map(lambda d: json.dumps(d).encode()),
+        json_values.map(lambda v: json.dumps(v).encode()),
+    ),
+)
+def test_any_token_answer_is_a_token_set_or_a_provider_error(status, content_type, body):
+    try:
+        tokens = parse(body, status, {"content-type": content_type})
+    except ProviderError as exc:
+        assert exc.reason in answers_reasons()
+        return
+    assert answers.token(tokens.access_token) == tokens.access_token
+    assert tokens.token_type == "Bearer"
+    assert tokens.expires_at is None or NOW < tokens.expires_at <= NOW + answers.MAX_EXPIRES_IN_SECONDS
+
+
+def answers_reasons() -> set[str]:
+    from byoc.model import REASONS
+
+    return set(REASONS)
+
+
+def discover_with(document: bytes) -> Any:
+    client = OutboundClient(
+        transport=httpx.MockTransport(lambda request: httpx.Response(200, content=document))
+    )
+    return discovery.discover(client, "https://idp.example.com", allow_local_http=False)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        json.dumps(
+            {
+                "issuer": "https://idp.example.com",
+                "authorization_endpoint": "https://idp.example.com/a",
+                "token_endpoint": "https://idp.example.com/t",
+                "token_endpoint_auth_methods_supported": 1,
+            }
+        ).encode(),
+        b'{"issuer": ' + DEEP + b"}",
+        b"[1, 2]",
+        b"\xff\xfe",
+    ],
+)
+def test_a_malformed_discovery_document_is_a_discovery_failure(document):
+    with pytest.raises(DiscoveryFailed):
+        discover_with(document)
+
+
+def test_the_issuer_mismatch_message_names_the_issuer_the_document_gives():
+    document = json.dumps({"issuer": "https://evil.example.com"}).encode()
+    with pytest.raises(DiscoveryFailed) as caught:
+        discover_with(document)
+    assert "https://evil.example.com" in caught.value.message
+
+
+# Through the handlers --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"access_token": ' + DEEP_SMALL + b"}",
+        b'{"access_token": "x\\r\\ny"}',
+        b'{"access_token": "x", "token_type": "mac"}',
+    ],
+)
+def test_a_hostile_token_answer_at_the_callback_redirects_with_an_error(api, provider_mock, content):
+    api.save("zendesk", ZENDESK)
+    provider_mock.responder = lambda request: httpx.Response(200, content=content, headers=JSON)
+    _, query = api.authorize("zendesk")
+    response = api.callback("zendesk", urlencode({"code": "the-code", "state": query["state"][0]}))
+    assert response["statusCode"] == 302
+    assert location_query(response)["error"] == ["invalid_token_response"]
+    assert api.integration("zendesk")["status"] == "error"
+
+
+def test_a_hostile_discovery_document_at_save_is_a_422_naming_the_issuer(api, provider_mock):
+    provider_mock.responder = lambda request: httpx.Response(200, content=b'{"issuer": ' + DEEP_SMALL + b"}")
+    response = api.save(
+        "generic_oidc",
+        {"client_id": "c-1", "client_secret": "s-1", "issuer": "https://idp.example.com"},
+    )
+    assert response["statusCode"] == 422
+    assert "issuer" in body_of(response)["error"]["details"]["fields"]
+
+
+# Logging ---------------------------------------------------------------------------
+
+
+def test_debug_at_the_root_logs_no_library_detail_and_no_secret(api, provider_mock, caplog):
+    caplog.set_level(logging.DEBUG)  # what AWS_LAMBDA_LOG_LEVEL=DEBUG does to the root logger
+    api.save("zendesk", ZENDESK)
+    api.connect("zendesk")
+    noisy = [
+        r
+        for r in caplog.records
+        if r.name.split(".")[0] in ("botocore", "boto3", "urllib3", "httpx", "httpcore")
+    ]
+    assert [r for r in noisy if r.levelno < logging.WARNING] == []
+    assert "zd-secret-VERY-SECRET" not in caplog.text and "Plaintext" not in caplog.text
