@@ -15,7 +15,13 @@ import pytest
 
 from byoc.aws import crypto
 from byoc.aws.items import connection_key
-from byoc.errors import IntegrationNotConfigured, InvalidRequest, ProviderUnavailable, ReconnectRequired
+from byoc.errors import (
+    IntegrationNotConfigured,
+    InvalidRequest,
+    ProviderUnavailable,
+    ReconnectRequired,
+    UnsafeUrl,
+)
 from byoc.settings import get_settings
 from tests.helpers import FakeLambdaContext, load_function
 from tests.serialized_moto import serialized_dynamodb
@@ -551,3 +557,14 @@ def test_the_idle_job_skips_a_connection_being_refreshed(api, endpoint, aws_env,
     assert store().take_lease(record(), owner="other", until=now + 30, now=now)
     summary = run_idle_job(monkeypatch)
     assert summary["skipped"] == 1 and endpoint.refreshes == []
+
+
+def test_a_refresh_host_refused_now_leaves_the_status_and_answers_the_documented_error(connected, endpoint):
+    def refuse(number: int) -> httpx.Response:
+        raise UnsafeUrl()
+
+    endpoint.refresh_answers = [refuse]
+    assert service(at=soon_expiring(connected)).get_token("org-1", "gitlab")["access_token"] == "at-0"
+    with pytest.raises(ProviderUnavailable):
+        service(at=after_expiry(connected)).get_token("org-1", "gitlab")
+    assert record().status == "active"

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from byoc.errors import DiscoveryFailed, ProviderError
+from byoc.errors import DiscoveryFailed, ProviderError, UnsafeUrl
 from byoc.oauth import answers, discovery
 from byoc.oauth.protocol import parse_token_response
 from byoc.oauth.registry import get_registry
@@ -200,3 +200,19 @@ def test_debug_at_the_root_logs_no_library_detail_and_no_secret(api, provider_mo
     ]
     assert [r for r in noisy if r.levelno < logging.WARNING] == []
     assert "zd-secret-VERY-SECRET" not in caplog.text and "Plaintext" not in caplog.text
+
+
+def test_a_token_host_refused_at_callback_time_redirects_with_an_error(api, provider_mock):
+    # The host passed every check when saved; its address is refused now (its DNS moved).
+    api.save("zendesk", ZENDESK)
+    _, query = api.authorize("zendesk")
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise UnsafeUrl()
+
+    provider_mock.responder = refuse
+    response = api.callback("zendesk", urlencode({"code": "the-code", "state": query["state"][0]}))
+    assert response["statusCode"] == 302
+    assert location_query(response)["error"] == ["unsafe_url"]
+    entry = api.integration("zendesk")
+    assert (entry["status"], entry["status_reason"]) == ("error", "unsafe_url")

@@ -96,6 +96,10 @@ _REASONS = (
     Reason("provider_unreachable", "The provider could not be reached."),
     Reason("provider_response_too_large", "The provider's answer is larger than allowed."),
     Reason("provider_bad_response", "The provider's answer could not be read."),
+    Reason(
+        "unsafe_url",
+        "The provider's address is not allowed now (for example it resolves to a private network).",
+    ),
     # Ours: the token read.
     Reason("token_expired", "The token expired and there is no refresh token: reconnect."),
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from byoc.errors import DiscoveryFailed
 from byoc.oauth import answers
@@ -31,16 +32,7 @@ def discover(client: OutboundClient, issuer: str, *, allow_local_http: bool) -> 
     )
     if response.status_code != 200:
         raise DiscoveryFailed("the issuer's discovery document could not be read")
-    document = answers.json_object(response.body)
-    if document is None:
-        raise DiscoveryFailed("the issuer's discovery document is not a JSON object")
-    if document.get("issuer") != issuer:
-        named = answers.text(document.get("issuer"), 256)
-        raise DiscoveryFailed(
-            f"the discovery document names another issuer ({named})"
-            if named
-            else "the discovery document names no issuer"
-        )
+    document = _document_of(response.body, issuer)
     endpoints = {}
     for name in ("authorization_endpoint", "token_endpoint"):
         value = document.get(name)
@@ -61,3 +53,15 @@ def discover(client: OutboundClient, issuer: str, *, allow_local_http: bool) -> 
         auth_methods=tuple(m for m in methods if isinstance(m, str)),
         iss_parameter_supported=document.get("authorization_response_iss_parameter_supported") is True,
     )
+
+
+def _document_of(body: bytes, issuer: str) -> dict[str, Any]:
+    """The document, which must be a JSON object naming exactly ``issuer``."""
+    document = answers.json_object(body)
+    if document is None:
+        raise DiscoveryFailed("the issuer's discovery document is not a JSON object")
+    if document.get("issuer") != issuer:
+        named = answers.text(document.get("issuer"), 256)
+        found = f"another issuer ({named})" if named else "no issuer"
+        raise DiscoveryFailed(f"the discovery document names {found}")
+    return document

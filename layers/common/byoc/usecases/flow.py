@@ -32,6 +32,7 @@ from byoc.errors import (
     OutboundError,
     ProviderError,
     StorageFailed,
+    UnsafeUrl,
 )
 from byoc.model import Connection, EventType, OAuthState, Principal, Status, TokenGrant, reason, require_admin
 from byoc.oauth import protocol
@@ -200,6 +201,9 @@ class FlowService:
             self._record_failure(state, exc.reason)
             return exc.reason
         except OutboundError as exc:
+            self._record_failure(state, exc.code)
+            return exc.code
+        except UnsafeUrl as exc:  # the host's DNS moved to a private address since it was saved
             self._record_failure(state, exc.code)
             return exc.code
         except ConcurrentUpdate:

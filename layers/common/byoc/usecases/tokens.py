@@ -58,6 +58,7 @@ from byoc.errors import (
     ProviderUnavailable,
     ReconnectRequired,
     UnknownProvider,
+    UnsafeUrl,
 )
 from byoc.model import PERMANENT_REASONS, Connection, EventType, Status, TokenGrant, reason
 from byoc.oauth.client import App, TokenEndpointClient
@@ -296,7 +297,7 @@ class TokenService:
             return grant.renew(self.client, app, tokens, connection, self.now())
         except (OutboundTimeout, OutboundConnectError) as exc:
             return Transient(exc.code)
-        except OutboundError as exc:  # an answer we cannot read: not worth repeating now
+        except (OutboundError, UnsafeUrl) as exc:  # an unreadable answer, a refused host: not now
             raise _RefreshUnavailable(exc.code) from None
         except ProviderError as exc:
             if exc.transient:
