@@ -195,3 +195,16 @@ def test_saving_a_different_client_id_revokes_the_old_tokens(api, connected, pro
     forms = revocations(provider_mock)
     assert {f["token"] for f in forms} == {"rt-456", "at-123"}
     assert all(f["client_id"] == "gl-client-123456" for f in forms)
+
+
+def test_reconnecting_over_an_active_connection_revokes_the_replaced_tokens(api, connected, provider_mock):
+    provider_mock.responder = lambda request: (
+        httpx.Response(200, json={"access_token": "at-new", "refresh_token": "rt-new", "expires_in": 3600})
+        if str(request.url) != REVOKE_URL
+        else httpx.Response(200)
+    )
+    assert location_query(api.connect("gitlab"))["status"] == ["active"]
+    assert [(f["token"], f["token_type_hint"]) for f in revocations(provider_mock)] == [
+        ("rt-456", "refresh_token"),
+        ("at-123", "access_token"),
+    ]

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
 from byoc import metrics
-from byoc.aws.crypto import Cipher
+from byoc.aws.crypto import Cipher, DataKey
 from byoc.aws.events import EventPublisher
 from byoc.aws.store import Store
 from byoc.errors import (
@@ -248,10 +248,27 @@ class FlowService:
                 "token write failed", extra={"provider": provider.id, "error_type": type(exc).__name__}
             )
             raise StorageFailed() from None
+        self._connected(provider, app, connection, key)
+
+    def _connected(self, provider: Provider, app: App, connection: Connection, key: DataKey) -> None:
+        """After the write: the replaced grant revoked, and ``connection.active`` when the status changed."""
+        if connection.tokens:
+            self._revoke_replaced(provider, app, connection, key)
         if not connection.is_active:
             self.events.publish(
-                EventType.ACTIVE, org_id=state.org_id, provider=state.provider, status=Status.ACTIVE
+                EventType.ACTIVE, org_id=connection.org_id, provider=connection.provider, status=Status.ACTIVE
             )
+
+    def _revoke_replaced(self, provider: Provider, app: App, replaced: Connection, key: DataKey) -> None:
+        """A reconnect over a working grant: the previous tokens are revoked (best effort)."""
+        try:
+            old = self.cipher.open_tokens(replaced, key)
+        except Exception as exc:
+            logger.warning(
+                "revocation skipped", extra={"provider": provider.id, "error_type": type(exc).__name__}
+            )
+            return
+        grant_for(provider).revoke(self.client, app, old)
 
     def _record_failure(self, state: OAuthState, code: str) -> None:
         """``status = error`` with the reason, unless the connection is active (it keeps working)."""
