@@ -568,3 +568,17 @@ def test_a_refresh_host_refused_now_leaves_the_status_and_answers_the_documented
     with pytest.raises(ProviderUnavailable):
         service(at=after_expiry(connected)).get_token("org-1", "gitlab")
     assert record().status == "active"
+
+
+def test_a_refusal_of_a_grant_replaced_meanwhile_hands_out_the_current_token(connected, api, endpoint):
+    # While our refresh is at the provider, the org reconnects (new tokens, new version);
+    # the provider then refuses the old refresh token: the caller gets the new token.
+    def reconnect_then_refuse(number: int) -> httpx.Response:
+        endpoint.exchange = {**endpoint.exchange, "access_token": "at-reconnected", "refresh_token": "rt-r"}
+        assert location_query(api.connect("gitlab"))["status"] == ["active"]
+        return httpx.Response(400, json={"error": "invalid_grant"})
+
+    endpoint.refresh_answers = [reconnect_then_refuse]
+    token = service(at=soon_expiring(connected)).get_token("org-1", "gitlab")
+    assert token["access_token"] == "at-reconnected"
+    assert record().status == "active"

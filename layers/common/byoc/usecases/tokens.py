@@ -307,21 +307,28 @@ class TokenService:
             raise _RefreshUnavailable(exc.reason) from None
 
     def _refused(self, provider: Provider, connection: Connection, code: str) -> Connection:
-        """The provider refused the grant: error status, no more refreshes until reconnect."""
-        self._fail(provider, connection, code)
-        raise ReconnectRequired()
+        """The provider refused the grant: error status, no more refreshes until reconnect.
 
-    def _fail(self, provider: Provider, connection: Connection, code: str) -> None:
+        Unless the record moved on meanwhile (another caller refreshed, the org reconnected):
+        then the refusal was of a grant already replaced, and the current token is the answer.
+        """
+        if self._fail(provider, connection, code):
+            raise ReconnectRequired()
+        current = _readable(self.store.get_connection(connection.org_id, connection.provider))
+        if _same_version(current, connection) or not self._valid(current, self.now()):
+            raise ReconnectRequired()
+        return current
+
+    def _fail(self, provider: Provider, connection: Connection, code: str) -> bool:
+        """``status = error`` over the version read; False when the record had moved on."""
         metrics.refresh_failed(provider.id, code)
         logger.warning("connection needs reconnecting", extra={"provider": provider.id, "reason_code": code})
-        if self.store.fail_connection(connection, reason=code):
-            self.events.publish(
-                EventType.ERROR,
-                org_id=connection.org_id,
-                provider=provider.id,
-                status=Status.ERROR,
-                reason=code,
-            )
+        if not self.store.fail_connection(connection, reason=code):
+            return False
+        self.events.publish(
+            EventType.ERROR, org_id=connection.org_id, provider=provider.id, status=Status.ERROR, reason=code
+        )
+        return True
 
     def _release(self, connection: Connection, owner: str) -> None:
         try:
