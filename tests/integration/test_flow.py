@@ -138,3 +138,14 @@ def test_list_shows_every_provider_with_fields_and_redirect_uri(api):
     assert [f["name"] for f in zendesk["fields"]] == ["client_id", "client_secret", "subdomain"]
     assert zendesk["status"] is None and zendesk["connected"] is False
     assert by_id["freshdesk"]["redirect_uri"] is None
+
+
+def test_a_failed_connection_carries_a_message_beside_its_reason(api, provider_mock):
+    from byoc.model import REASONS
+
+    api.save("zendesk", ZENDESK)
+    _, query = api.authorize("zendesk")
+    api.callback("zendesk", urlencode({"error": "access_denied", "state": query["state"][0]}))
+    entry = api.integration("zendesk")
+    assert (entry["status"], entry["status_reason"]) == ("error", "access_denied")
+    assert entry["status_message"] == REASONS["access_denied"].message

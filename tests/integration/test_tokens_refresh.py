@@ -582,3 +582,12 @@ def test_a_refusal_of_a_grant_replaced_meanwhile_hands_out_the_current_token(con
     token = service(at=soon_expiring(connected)).get_token("org-1", "gitlab")
     assert token["access_token"] == "at-reconnected"
     assert record().status == "active"
+
+
+def test_a_refused_refresh_leaves_a_message_beside_its_reason(connected, endpoint):
+    from byoc.model import REASONS
+
+    endpoint.refresh_answers = [lambda n: httpx.Response(400, json={"error": "invalid_grant"})]
+    with pytest.raises(ReconnectRequired):
+        service(at=soon_expiring(connected)).get_token("org-1", "gitlab")
+    assert record().status_message == REASONS["invalid_grant"].message

@@ -130,6 +130,12 @@ def require_admin(principal: Principal) -> None:
         raise Forbidden()
 
 
+def reason_message(code: str) -> str | None:
+    """What a person reads beside ``status_reason``: what happened and what to do."""
+    known = REASONS.get(code)
+    return known.message if known else None
+
+
 def now_iso(now: float | None = None) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() if now is None else now))
 

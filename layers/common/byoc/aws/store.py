@@ -28,7 +28,7 @@ from byoc.aws.items import (
     state_item,
 )
 from byoc.errors import ConcurrentUpdate, InvalidState
-from byoc.model import Connection, OAuthState, Status, now_iso
+from byoc.model import Connection, OAuthState, Status, now_iso, reason_message
 
 
 def _conditional_failed(exc: Exception) -> bool:
@@ -267,13 +267,14 @@ class Store:
         answer = self._update(
             connection.org_id,
             connection.provider,
-            UpdateExpression="SET #s = :error, status_reason = :reason, updated_at = :now "
-            "REMOVE status_message, idle_pk, lease_until, lease_owner",
+            UpdateExpression="SET #s = :error, status_reason = :reason, status_message = :message, "
+            "updated_at = :now REMOVE idle_pk, lease_until, lease_owner",
             ConditionExpression=_SAME_ACTIVE_VERSION,
             ExpressionAttributeNames={"#s": "status"},
             ExpressionAttributeValues={
                 ":error": attr_s(Status.ERROR.value),
                 ":reason": attr_s(reason),
+                ":message": attr_s(reason_message(reason) or reason),
                 ":now": attr_s(now_iso()),
                 **_version_values(connection, connection.token_version),
             },

@@ -34,7 +34,17 @@ from byoc.errors import (
     StorageFailed,
     UnsafeUrl,
 )
-from byoc.model import Connection, EventType, OAuthState, Principal, Status, TokenGrant, reason, require_admin
+from byoc.model import (
+    Connection,
+    EventType,
+    OAuthState,
+    Principal,
+    Status,
+    TokenGrant,
+    reason,
+    reason_message,
+    require_admin,
+)
 from byoc.oauth import protocol
 from byoc.oauth.client import App, TokenEndpointClient
 from byoc.oauth.grants.base import grant_for
@@ -278,7 +288,7 @@ class FlowService:
                 state.provider,
                 Status.ERROR,
                 reason=code,
-                message=None,
+                message=reason_message(code),
                 expected_credentials_id=state.credentials_id,
                 unless_active=True,
             )
