@@ -27,7 +27,6 @@ construction time, which keeps the module safe for Lambda SnapStart snapshots.
 from __future__ import annotations
 
 import ipaddress
-import json as _json
 import re
 import socket
 import threading
@@ -430,13 +429,6 @@ class OutboundResponse:
     status_code: int
     headers: httpx.Headers
     body: bytes
-
-    def json(self) -> Any:
-        """Parse the body as JSON, raising a domain error (never a ``ValueError``) when it is not."""
-        try:
-            return _json.loads(self.body)
-        except (ValueError, UnicodeDecodeError, RecursionError):
-            raise OutboundBadResponse("The provider's answer is not valid JSON.") from None
 
 
 class OutboundClient:
