@@ -447,8 +447,10 @@ def test_many_concurrent_readers_of_an_expiring_token_make_exactly_one_refresh(c
 def test_the_get_token_function_answers_the_token_fields(connected):
     app = load_function("get_token")
     answer = app.lambda_handler({"org_id": "org-1", "provider": "gitlab"}, FakeLambdaContext())
-    assert set(answer) == {"access_token", "token_type", "expires_at", "scopes", "metadata"}
+    assert set(answer) == {"access_token", "token_type", "expires_at", "use_until", "scopes", "metadata"}
     assert answer["access_token"] == "at-0"
+    # Refreshed (and perhaps revoked by a rotating provider) from the margin before expiry on.
+    assert answer["use_until"] == answer["expires_at"] - 300
 
 
 @pytest.mark.parametrize(

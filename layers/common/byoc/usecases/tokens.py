@@ -144,9 +144,17 @@ class TokenService:
             "access_token": tokens["access_token"],
             "token_type": tokens.get("token_type") or "Bearer",
             "expires_at": connection.token_expires_at,
+            "use_until": self._use_until(connection),
             "scopes": _scope_list(connection.scopes),
             "metadata": dict(connection.metadata),
         }
+
+    def _use_until(self, connection: Connection) -> int | None:
+        """Until when the token may be used as handed out: a rotating provider may revoke it once we
+        refresh, which happens from ``refresh_at``; a token without refresh token lives to its expiry."""
+        if not connection.has_refresh_token:
+            return connection.token_expires_at
+        return self.refresh_at(connection)
 
     def _unrefreshable(self, provider: Provider, connection: Connection, now: int) -> Connection:
         """No refresh token: the token is handed out until the provider-given expiry passes."""
@@ -169,14 +177,19 @@ class TokenService:
             return obtained + lifetime, lifetime
         return None, None
 
-    def _due(self, connection: Connection, now: int) -> bool:
+    def refresh_at(self, connection: Connection) -> int | None:
+        """From when a read refreshes this token (so a holder's copy may be replaced then); None: now."""
         expires_at, lifetime = self.expiry(connection)
         if expires_at is None:
-            return True  # a refresh token and no idea how old the token is: refresh it
+            return None  # a refresh token and no idea how old the token is: refresh it
         margin = self.settings.refresh_margin_seconds
         if lifetime is not None and lifetime > 0:
             margin = min(margin, lifetime // 2)
-        return expires_at - now <= margin
+        return expires_at - margin
+
+    def _due(self, connection: Connection, now: int) -> bool:
+        refresh_at = self.refresh_at(connection)
+        return refresh_at is None or now >= refresh_at
 
     def _valid(self, connection: Connection, now: int) -> bool:
         expires_at, _ = self.expiry(connection)
