@@ -63,7 +63,8 @@ def test_an_access_token_that_is_not_a_token_string_is_refused(token):
 def test_token_type_bearer_is_normalised_and_other_types_are_refused():
     assert parse({"access_token": "x", "token_type": "bearer"}).token_type == "Bearer"
     assert parse({"access_token": "x"}).token_type == "Bearer"
-    for kind in ("mac", "DPoP", "Bearer\r\n", 1):
+    assert parse({"access_token": "x", "token_type": "bot"}).token_type == "Bearer"  # Slack's names
+    for kind in ("mac", "DPoP", "Bearer\r\n", 1, "x" * 40):
         with pytest.raises(ProviderError):
             parse({"access_token": "x", "token_type": kind})
 

@@ -553,7 +553,7 @@ def test_slack_user_token_is_found_in_authed_user() -> None:
         ),
     )
     assert tokens.access_token == "xoxp-user"
-    assert tokens.token_type == "user"
+    assert tokens.token_type == "Bearer"  # Slack names its bearer tokens "user" and "bot": sent as Bearer
     assert tokens.scope == "search:read"
     assert tokens.metadata == {"team.id": "T123"}
 

@@ -84,14 +84,21 @@ def lifetime_seconds(value: Any, unit: int) -> int | None:
     return seconds if seconds <= MAX_EXPIRES_IN_SECONDS else None
 
 
-def token_type(value: Any) -> str | None:
-    """RFC 6749 §7.1, case-insensitive: "bearer" (or none given) is ``Bearer``; any other type is None.
+# Token types that need a proof we cannot make (RFC 9449 DPoP, the MAC drafts): refused.
+PROOF_OF_POSSESSION_TYPES = frozenset({"dpop", "mac", "pop"})
+_TOKEN_TYPE = re.compile(r"^[A-Za-z0-9._~+/-]{1,32}$")
 
-    We hand tokens to services as bearer tokens; a type that needs more (MAC, DPoP) is refused
-    rather than passed on as if it were one.
+
+def token_type(value: Any) -> str | None:
+    """RFC 6749 §7.1 ``token_type`` as we hand it on: ``Bearer``, or None (refused).
+
+    Missing, "bearer" in any case, and provider-specific names for bearer tokens
+    (Slack's "bot" and "user") read as ``Bearer``; a proof-of-possession type (DPoP,
+    MAC) is refused rather than passed on as a bearer token, and so is a value that is
+    not a type name at all (control characters, not a string).
     """
     if value is None or value == "":
         return "Bearer"
-    if isinstance(value, str) and value.lower() == "bearer":
-        return "Bearer"
-    return None
+    if not isinstance(value, str) or not _TOKEN_TYPE.match(value):
+        return None
+    return None if value.lower() in PROOF_OF_POSSESSION_TYPES else "Bearer"
