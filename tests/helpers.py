@@ -100,6 +100,15 @@ def load_function(name: str) -> ModuleType:
     return module
 
 
+def load_script(name: str) -> ModuleType:
+    """Import scripts/<name>.py (the doc generators) as a module."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def body_of(response: dict[str, Any]) -> Any:
     return json.loads(response["body"]) if response.get("body") else None
 

@@ -3,7 +3,6 @@ and equal to template.yaml's routes; and the answers the handlers give match it.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from byoc.api import schemas, validation
 from devserver.routes import routes_from_template
 from devserver.server import LocalServer
 from devserver.template import load_template
-from tests.helpers import body_of
+from tests.helpers import body_of, load_script
 from tests.security.conftest import ZENDESK
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,11 +29,7 @@ ROUTES = routes_from_template(load_template(ROOT / "template.yaml"))
 
 
 def generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("gen_openapi", ROOT / "scripts" / "gen_openapi.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("gen_openapi")
 
 
 def operations() -> dict[tuple[str, str], dict[str, Any]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from types import ModuleType
 
@@ -11,16 +10,13 @@ import pytest
 from byoc import errors
 from byoc.model import OAUTH_ERROR_CODES, PERMANENT_REASONS, REASONS, reason
 from byoc.usecases.flow import StorageFailed
+from tests.helpers import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("gen_api_codes", ROOT / "scripts" / "gen_api_codes.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("gen_api_codes")
 
 
 def test_the_reason_table_in_api_md_is_current() -> None:

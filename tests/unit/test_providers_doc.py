@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from types import ModuleType
 
 from byoc.oauth.registry import Registry, get_registry
+from tests.helpers import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "providers.md"
@@ -14,13 +14,7 @@ GUIDE = ROOT / "docs" / "adding-a-provider.md"
 
 
 def generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "gen_providers_doc", ROOT / "scripts" / "gen_providers_doc.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("gen_providers_doc")
 
 
 def test_providers_md_is_current() -> None:
