@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from byoc.aws import clients
 from byoc.oauth import registry
@@ -21,7 +21,9 @@ if TYPE_CHECKING:
     from byoc.aws.events import EventPublisher
     from byoc.aws.store import Store
     from byoc.oauth.client import TokenEndpointClient
+    from byoc.oauth.registry import Registry
     from byoc.outbound import OutboundClient
+    from byoc.settings import Settings
     from byoc.usecases.credentials import CredentialService
     from byoc.usecases.disconnect import DisconnectService
     from byoc.usecases.flow import FlowService
@@ -42,44 +44,44 @@ def token_client() -> TokenEndpointClient:
     return TokenEndpointClient(outbound(), allow_local_http=get_settings().allow_local_http)
 
 
-def credential_service() -> CredentialService:
-    from byoc.usecases.credentials import CredentialService
+class _Parts(TypedDict):
+    """What the save, flow and token use cases all work with."""
 
-    return CredentialService(
+    settings: Settings
+    store: Store
+    cipher: Cipher
+    events: EventPublisher
+    registry: Registry
+    client: TokenEndpointClient
+
+
+def _parts() -> _Parts:
+    return _Parts(
         settings=get_settings(),
         store=store(),
         cipher=cipher(),
         events=events(),
         registry=registry.get_registry(),
         client=token_client(),
-        outbound=outbound(),
     )
+
+
+def credential_service() -> CredentialService:
+    from byoc.usecases.credentials import CredentialService
+
+    return CredentialService(**_parts(), outbound=outbound())
 
 
 def flow_service() -> FlowService:
     from byoc.usecases.flow import FlowService
 
-    return FlowService(
-        settings=get_settings(),
-        store=store(),
-        cipher=cipher(),
-        events=events(),
-        registry=registry.get_registry(),
-        client=token_client(),
-    )
+    return FlowService(**_parts())
 
 
 def token_service() -> TokenService:
     from byoc.usecases.tokens import TokenService
 
-    return TokenService(
-        settings=get_settings(),
-        store=store(),
-        cipher=cipher(),
-        events=events(),
-        registry=registry.get_registry(),
-        client=token_client(),
-    )
+    return TokenService(**_parts())
 
 
 def disconnect_service() -> DisconnectService:
