@@ -147,10 +147,12 @@ class Store:
         if unless_active:
             condition += " AND (attribute_not_exists(#s) OR #s <> :active)"
             values[":active"] = attr_s(Status.ACTIVE.value)
+        expression, reason_values = _status_update(status, reason, message)
+        values.update(reason_values)
         answer = self._update(
             org_id,
             provider,
-            UpdateExpression=_status_update(status, reason, message, values),
+            UpdateExpression=expression,
             ConditionExpression=condition,
             ExpressionAttributeNames={"#s": "status"},
             ExpressionAttributeValues=values,
@@ -326,9 +328,10 @@ class Store:
         return connection_from_item(answer["Attributes"]) if answer is not None else None
 
 
-def _status_update(status: Status, reason: str | None, message: str | None, values: dict[str, Any]) -> str:
-    """The UpdateExpression of a status change; the reason and message go into ``values``."""
+def _status_update(status: Status, reason: str | None, message: str | None) -> tuple[str, dict[str, Any]]:
+    """The UpdateExpression of a status change, and the values of its reason and message."""
     sets = ["#s = :st", "updated_at = :now"]
+    values: dict[str, Any] = {}
     removes = []
     for name, value in (("status_reason", reason), ("status_message", message)):
         if value:
@@ -338,7 +341,7 @@ def _status_update(status: Status, reason: str | None, message: str | None, valu
             removes.append(name)
     if status is not Status.ACTIVE:
         removes.append("idle_pk")
-    return "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+    return "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else ""), values
 
 
 # The record is still the version that was read, and still active.

@@ -197,10 +197,14 @@ class FlowService:
 
     def _finish(self, provider: Provider, state: OAuthState, params: CallbackParams) -> str | None:
         """Run the checks and the exchange; returns an error code, or None on success."""
+        if not _same_browser(state, params):
+            return reason("browser_binding_failed")
+        if params.error is not None:  # the provider's answer: the connection records it
+            denied = protocol.reason_code(params.error, default=reason("authorization_failed"))
+            self._record_failure(state, denied)
+            return denied
         refused = _callback_refusal(state, params)
         if refused is not None:
-            if params.error is not None and refused != reason("browser_binding_failed"):
-                self._record_failure(state, refused)
             return refused
         connection = self.store.get_connection(state.org_id, state.provider)
         if connection is None or connection.credentials_id != state.credentials_id:
@@ -314,14 +318,15 @@ class FlowService:
         return self.settings.frontend_origin + state.return_to + joiner + urlencode(query)
 
 
+def _same_browser(state: OAuthState, params: CallbackParams) -> bool:
+    """The callback carries the binding cookie of the browser that started (when binding is on)."""
+    if not state.binding_hash:
+        return True
+    return bool(params.binding_cookie) and state_hash(params.binding_cookie or "") == state.binding_hash
+
+
 def _callback_refusal(state: OAuthState, params: CallbackParams) -> str | None:
-    """The reason a callback cannot be exchanged (checked in this order), or None."""
-    if state.binding_hash and (
-        not params.binding_cookie or state_hash(params.binding_cookie) != state.binding_hash
-    ):
-        return reason("browser_binding_failed")
-    if params.error is not None:
-        return protocol.reason_code(params.error, default=reason("authorization_failed"))
+    """Why a callback with no provider error still cannot be exchanged, or None."""
     if state.issuer and params.iss is not None and params.iss != state.issuer:
         return reason("issuer_mismatch")
     if not params.code:
