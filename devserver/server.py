@@ -38,7 +38,8 @@ from devserver.environment import (
     backend_from_env,
     handler_environment,
 )
-from devserver.resources import create_event_bus, create_resources
+from devserver.queues import Consumer, QueueWorker, consumers_from_template, create_queue, queue_variables
+from devserver.resources import DEFAULT_STACK_NAME, create_event_bus, create_resources
 from devserver.routes import Route, RouteTable, routes_from_template
 from devserver.template import load_template
 
@@ -82,7 +83,7 @@ class HandlerUnavailable(Exception):
 class _Function:
     """One AWS::Serverless::Function: its handler, loaded on demand, and its one-at-a-time lock."""
 
-    def __init__(self, route: Route, project_root: Path, module_name: str):
+    def __init__(self, route: Route | Consumer, project_root: Path, module_name: str):
         self.name = route.function
         self.path = route.handler_file(project_root)
         self.attribute = route.handler_function
@@ -234,6 +235,10 @@ class LocalServer:
         self._thread: threading.Thread | None = None
         self._moto: Any = None
         self.moto_url: str | None = None
+        self._moto_serialized: Any = None
+        self.consumers: list[Consumer] = []
+        self.queue_urls: dict[str, str] = {}
+        self.workers: list[QueueWorker] = []
         self._saved_env: dict[str, str | None] = {}
         self._started = False
 
@@ -297,6 +302,8 @@ class LocalServer:
             self.backend.event_bus_name,
         )
         self.table_name, self.kms_key_id, self.event_bus_name = self._prepare_backend(self.backend)
+        self.consumers = consumers_from_template(self.template)
+        self.queue_urls = self._prepare_queues(self.backend)
         changes = handler_environment(
             template=self.template,
             url=self.url,
@@ -307,22 +314,15 @@ class LocalServer:
             overrides=self.env_overrides,
             environ=source,
         )
+        changes.update(queue_variables(self.template, self.queue_urls))
         self._apply_environment(changes)
         _reset_handler_caches()
         boto3.setup_default_session()  # a fresh default session, from the environment just set
         for path in reversed(_layer_paths(self.template, self.project_root)):
             if str(path) not in sys.path:
                 sys.path.insert(0, str(path))
-        for route in self.routes:
-            if route.function not in self.functions:
-                self.functions[route.function] = _Function(
-                    route, self.project_root, f"_devserver_{serial}_{route.function}"
-                )
-        for function in self.functions.values():
-            try:
-                function.load()
-            except HandlerUnavailable as exc:
-                self.load_errors[function.name] = str(exc)
+        self._load_functions(serial)
+        self._start_workers()
         self._thread = threading.Thread(target=self._http.serve_forever, name="devserver-http", daemon=True)
         self._thread.start()
 
@@ -332,12 +332,30 @@ class LocalServer:
         from moto.server import ThreadedMotoServer
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no per-request log from moto
+        from devserver.serialized_moto import serialized_dynamodb
+
+        # moto applies a conditional write in two steps; DynamoDB applies it atomically. Without
+        # this lock, two local refreshes racing could both win the lease (a false invalid_grant).
+        self._moto_serialized = serialized_dynamodb()
+        self._moto_serialized.__enter__()
         self._moto = ThreadedMotoServer(ip_address=HOST, port=0, verbose=False)
         self._moto.start()
         host, port = self._moto.get_host_and_port()
         self.moto_url = f"http://{host}:{port}"
         self._reset_moto()  # moto's state is process-wide: start from nothing
         return self.moto_url
+
+    def _stop_moto(self) -> None:
+        if self._moto is not None:
+            try:
+                self._reset_moto()
+            except OSError:
+                pass
+            self._moto.stop()
+            self._moto = None
+        if self._moto_serialized is not None:
+            self._moto_serialized.__exit__(None, None, None)
+            self._moto_serialized = None
 
     def _reset_moto(self) -> None:
         if self.moto_url is None:
@@ -361,6 +379,63 @@ class LocalServer:
         bus = create_event_bus(clients["events"], backend.event_bus_name)
         return table, key, bus
 
+    def _load_functions(self, serial: int) -> None:
+        """Every routed function and every queue consumer, loaded now (a failed load is kept)."""
+        sources: list[Route | Consumer] = [*self.routes, *self.consumers]
+        for source in sources:
+            if source.function not in self.functions:
+                self.functions[source.function] = _Function(
+                    source, self.project_root, f"_devserver_{serial}_{source.function}"
+                )
+        for function in self.functions.values():
+            try:
+                function.load()
+            except HandlerUnavailable as exc:
+                self.load_errors[function.name] = str(exc)
+
+    def _prepare_queues(self, backend: Backend) -> dict[str, str]:
+        """Each consumer's queue in the local moto server (none against another endpoint or AWS)."""
+        if not backend.creates_resources or not self.consumers:
+            return {}
+        sqs = self._local_client("sqs", backend)
+        return {c.queue: create_queue(sqs, DEFAULT_STACK_NAME, c.queue) for c in self.consumers}
+
+    def _local_client(self, service: str, backend: Backend) -> Any:
+        session = boto3.session.Session(
+            aws_access_key_id="local", aws_secret_access_key="local", region_name=REGION
+        )
+        return session.client(service, endpoint_url=backend.endpoint_url)
+
+    def _start_workers(self) -> None:
+        """One poller per SQS consumer, standing in for Lambda's event source mapping."""
+        if self.backend is None:
+            return
+        for consumer in self.consumers:
+            url = self.queue_urls.get(consumer.queue)
+            function = self.functions[consumer.function]
+            if url is None or function.handler is None:
+                continue
+            worker = QueueWorker(
+                self._local_client("sqs", self.backend),
+                url,
+                consumer,
+                self._locked(function),
+                lambda f=function: LambdaContext(f.name, f.memory_mb, f.timeout),
+                lambda name, exc: self._warn(f"{name} raised {type(exc).__name__}", exc, with_message=False),
+            )
+            worker.start()
+            self.workers.append(worker)
+
+    @staticmethod
+    def _locked(function: _Function) -> Callable[[dict[str, Any], Any], Any]:
+        """The handler, run one event at a time like the HTTP requests to the same function."""
+
+        def run(event: dict[str, Any], context: Any) -> Any:
+            with function.lock:
+                return function.load()(event, context)
+
+        return run
+
     def _apply_environment(self, changes: Mapping[str, str | None]) -> None:
         for name, value in changes.items():
             if name not in self._saved_env:
@@ -373,18 +448,15 @@ class LocalServer:
     def stop(self) -> None:
         """Stop serving, stop moto (its data is dropped) and restore the environment."""
         global _active
+        for worker in self.workers:
+            worker.stop()
+        self.workers.clear()
         if self._http is not None:
             if self._thread is not None:
                 self._http.shutdown()
                 self._thread.join(timeout=10)
             self._http.server_close()
-        if self._moto is not None:
-            try:
-                self._reset_moto()
-            except OSError:
-                pass
-            self._moto.stop()
-            self._moto = None
+        self._stop_moto()
         for function in self.functions.values():
             function.unload()
         for name, value in self._saved_env.items():

@@ -26,6 +26,13 @@ class AwsEnv:
     kms: Any
     events: Any
     bus_name: str
+    sqs: Any = None
+    queue_url: str = ""
+
+    def queued(self) -> list[dict[str, Any]]:
+        """The revocation queue's messages, received (and so hidden) for inspection."""
+        answer = self.sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10)
+        return answer.get("Messages") or []
 
 
 def reset_caches() -> None:
@@ -72,11 +79,16 @@ def aws_env(base_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsEnv]
 
         table_name, key_id = create_resources(load_template(ROOT / "template.yaml"), dynamodb, kms, TABLE)
         bus = events.create_event_bus(Name="byoc-test-bus")["EventBusArn"].split("/")[-1]
+        sqs = boto3.client("sqs", region_name="us-east-1")
+        queue_url = sqs.create_queue(
+            QueueName="byoc-test-revocations", Attributes={"VisibilityTimeout": "0"}
+        )["QueueUrl"]
+        monkeypatch.setenv("REVOCATION_QUEUE_URL", queue_url)
         monkeypatch.setenv("TABLE_NAME", table_name)
         monkeypatch.setenv("KMS_KEY_ID", key_id)
         monkeypatch.setenv("EVENT_BUS_NAME", bus)
         reset_caches()
-        yield AwsEnv(table_name, key_id, dynamodb, kms, events, bus)
+        yield AwsEnv(table_name, key_id, dynamodb, kms, events, bus, sqs, queue_url)
         reset_caches()
 
 

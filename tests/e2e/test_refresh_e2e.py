@@ -31,10 +31,10 @@ from byoc.aws.crypto import TOKENS_ATTRIBUTE, encryption_context
 from byoc.aws.store import Store
 from byoc.settings import get_settings
 from byoc.usecases.tokens import TokenService
+from devserver.serialized_moto import serialized_dynamodb
 from devserver.server import LocalServer
 from tests.e2e.oidc_peer import OidcPeer, login_and_consent, node_available
 from tests.e2e.stack import FOREIGN_SETTINGS, NODE_HINT, PROVIDER, require
-from tests.serialized_moto import serialized_dynamodb
 
 pytestmark = pytest.mark.e2e
 

@@ -8,6 +8,7 @@ import io
 import json
 import os
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -151,6 +152,39 @@ class TestRealTemplate:
         assert server.url.startswith("http://127.0.0.1:")
         assert server.moto_url is not None and server.moto_url.startswith("http://127.0.0.1:")
 
+    def test_the_revocation_queue_and_its_consumer_run_locally(self, server: LocalServer) -> None:
+        # The template's SQS consumer is loaded, its queue exists in moto, and the functions know its URL
+        assert [c.function for c in server.consumers] == ["RevokeTokensFunction"]
+        url = server.queue_urls["RevocationQueue"]
+        assert os.environ["REVOCATION_QUEUE_URL"] == url
+        assert server.workers and "RevokeTokensFunction" not in server.load_errors
+        sqs = boto3.client(
+            "sqs",
+            endpoint_url=server.moto_url,
+            region_name="us-east-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
+        # A message for a revocation that is already done is consumed and deleted by the poller
+        body = json.dumps({"org_id": "org-q", "provider": "gitlab", "revocation_id": "c" * 32})
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+        waited_until = time.monotonic() + 10
+        while time.monotonic() < waited_until:
+            attributes = sqs.get_queue_attributes(
+                QueueUrl=url,
+                AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+            )["Attributes"]
+            if attributes == {
+                "ApproximateNumberOfMessages": "0",
+                "ApproximateNumberOfMessagesNotVisible": "0",
+            }:
+                break
+            time.sleep(0.2)
+        assert attributes == {
+            "ApproximateNumberOfMessages": "0",
+            "ApproximateNumberOfMessagesNotVisible": "0",
+        }
+
     def test_route_table_is_the_templates_http_api_events(self, server: LocalServer) -> None:
         expected = template_http_events(load_template(TEMPLATE_PATH))
         assert expected, "template.yaml declares no HttpApi event"
@@ -222,6 +256,9 @@ class TestRealTemplate:
 
     def test_access_log_has_no_query_string(self, client: httpx.Client, log: io.StringIO) -> None:
         client.get("/oauth/callback/github", params={"code": "SECRET-CODE", "state": "SECRET-STATE"})
+        waited_until = time.monotonic() + 5  # the line is written once the response is sent
+        while "/oauth/callback/github" not in log.getvalue() and time.monotonic() < waited_until:
+            time.sleep(0.02)
         lines = [line for line in log.getvalue().splitlines() if "/oauth/callback/github" in line]
         assert lines, log.getvalue()
         assert lines[-1].split()[1:3] == ["GET", "/oauth/callback/github"]

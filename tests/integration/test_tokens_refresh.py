@@ -23,8 +23,8 @@ from byoc.errors import (
     UnsafeUrl,
 )
 from byoc.settings import get_settings
+from devserver.serialized_moto import serialized_dynamodb
 from tests.helpers import FakeLambdaContext, load_function
-from tests.serialized_moto import serialized_dynamodb
 from tests.support.api import location_query
 from tests.support.tokens import (
     DAY,
@@ -353,6 +353,57 @@ def test_tokens_dropped_during_a_refresh_are_revoked_and_never_written(connected
     assert stored.tokens is None and stored.status == "pending_setup"
 
 
+def test_a_secret_rotated_during_a_refresh_keeps_the_fresh_tokens(api, connected, endpoint):
+    # Given an admin who saves a new client secret (same client id) while a refresh is at the provider
+    endpoint.on_refresh = lambda: api.save("gitlab", {**GITLAB, "client_secret": "gl-secret-ROTATED"})
+    # When the refresh comes back
+    token = service(at=soon_expiring(connected)).get_token("org-1", "gitlab")
+    # Then the fresh tokens are kept (the provider already retired rt-0), none is revoked
+    assert token["access_token"] == "at-1"
+    assert endpoint.revocations == []
+    endpoint.on_refresh = None
+    assert (
+        service(at=soon_expiring(connected) + 2 * HOUR).get_token("org-1", "gitlab")["access_token"] == "at-2"
+    )
+    assert endpoint.refreshes[-1]["refresh_token"] == "rt-1"
+    assert endpoint.refreshes[-1]["client_secret"] == "gl-secret-ROTATED"
+
+
+def test_another_app_saved_during_a_refresh_drops_and_revokes_the_fresh_tokens(api, connected, endpoint):
+    endpoint.on_refresh = lambda: api.save("gitlab", {**GITLAB, "client_id": "gl-other-app-999"})
+    with pytest.raises(IntegrationNotConfigured):
+        service(at=soon_expiring(connected)).get_token("org-1", "gitlab")
+    assert {"at-1", "rt-1"} <= {form["token"] for form in endpoint.revocations}
+    assert record().tokens is None
+
+
+def test_a_forced_refresh_replaces_a_refused_token_once_per_version(api, connected, endpoint):
+    # Given a service whose fresh token (not due) was refused by the provider with a 401
+    first = service().get_token("org-1", "gitlab")
+    assert first["access_token"] == "at-0" and endpoint.refreshes == []
+    # When it asks again with force_refresh and the version it holds
+    forced = service().get_token("org-1", "gitlab", force_refresh=True, seen_version=first["token_version"])
+    # Then the token is refreshed once, and a new version handed out
+    assert forced["access_token"] == "at-1" and forced["token_version"] > first["token_version"]
+    # And others refused with the same old version get the new token, without another refresh
+    again = service().get_token("org-1", "gitlab", force_refresh=True, seen_version=first["token_version"])
+    assert again["access_token"] == "at-1"
+    assert len(endpoint.refreshes) == 1
+
+
+def test_the_token_function_takes_force_refresh(api, connected, endpoint):
+    app = load_function("get_token")
+    first = app.lambda_handler({"org_id": "org-1", "provider": "gitlab"}, FakeLambdaContext())
+    event = {
+        "org_id": "org-1",
+        "provider": "gitlab",
+        "force_refresh": True,
+        "token_version": first["token_version"],
+    }
+    assert app.lambda_handler(event, FakeLambdaContext())["access_token"] == "at-1"
+    assert len(endpoint.refreshes) == 1
+
+
 # One refresher at a time -----------------------------------------------------------
 
 
@@ -447,7 +498,7 @@ def test_many_concurrent_readers_of_an_expiring_token_make_exactly_one_refresh(c
 def test_the_get_token_function_answers_the_token_fields(connected):
     app = load_function("get_token")
     answer = app.lambda_handler({"org_id": "org-1", "provider": "gitlab"}, FakeLambdaContext())
-    assert set(answer) == {"access_token", "token_type", "expires_at", "use_until", "scopes", "metadata"}
+    assert set(answer) == {"access_token", "token_type", "expires_at", "use_until", "token_version", "scopes", "metadata"}
     assert answer["access_token"] == "at-0"
     # Refreshed (and perhaps revoked by a rotating provider) from the margin before expiry on.
     assert answer["use_until"] == answer["expires_at"] - 300
@@ -477,7 +528,30 @@ def test_the_get_token_function_answers_reconnect_required_after_invalid_grant(c
         service(at=soon_expiring(connected)).get_token("org-1", "gitlab")
     app = load_function("get_token")
     answer = app.lambda_handler({"org_id": "org-1", "provider": "gitlab"}, FakeLambdaContext())
-    assert answer == {"error": {"code": "reconnect_required", "message": ReconnectRequired.default_message}}
+    assert answer == {
+        "error": {
+            "code": "reconnect_required",
+            "message": "The grant was revoked, expired or already used. Reconnect the integration.",
+            "retryable": False,
+        }
+    }
+
+
+def test_a_connection_that_never_connected_says_so_when_asked_for_a_token(api, endpoint):
+    # Given an app the provider refuses at the code exchange (a wrong client secret)
+    endpoint.exchange = {"error": "invalid_client"}
+    api.save("gitlab", GITLAB)
+    api.connect("gitlab")
+    # When a service asks for its token
+    answer = load_function("get_token").lambda_handler(
+        {"org_id": "org-1", "provider": "gitlab"}, FakeLambdaContext()
+    )
+    # Then the answer says connecting failed, and why: not that a grant was revoked
+    assert answer["error"]["code"] == "reconnect_required"
+    assert answer["error"]["message"].startswith(
+        "Connecting failed: The provider refused the client id or secret."
+    )
+    assert "revoked" not in answer["error"]["message"]
 
 
 def test_the_get_token_function_answers_provider_unavailable(connected, endpoint, aws_env):

@@ -103,3 +103,38 @@ def test_revocation_of_late_tokens_uses_the_app_they_were_issued_to(api, provide
     revocations = [r for r in provider_mock.requests if str(r.url) == REVOKE_URL]
     assert revocations
     assert all(parse_qs(r.content.decode())["client_id"] == ["google-client-1"] for r in revocations)
+
+
+# A rotated secret is the same app (app_fingerprint) ------------------------------------
+
+ROTATED = {**GOOGLE, "client_secret": "google-secret-ROTATED"}
+
+
+def test_a_secret_rotated_before_the_callback_still_connects_with_the_new_secret(api, provider_mock):
+    callback = _started(api)
+    api.save("google", ROTATED)
+    provider_mock.responder = _answer()
+    response = api.callback("google", callback)
+    assert location_query(response)["status"] == ["active"]
+    [exchange] = provider_mock.token_requests()
+    assert form_of(exchange)["client_secret"] == "google-secret-ROTATED"
+
+
+def test_a_secret_rotated_during_the_exchange_keeps_the_tokens(api, aws_env, provider_mock):
+    callback = _started(api)
+    provider_mock.responder = _answer(during_exchange=lambda: api.save("google", ROTATED))
+    response = api.callback("google", callback)
+    assert location_query(response)["status"] == ["active"]
+    assert _revoked_tokens(provider_mock) == set()
+    [record] = connection_items(aws_env)
+    assert record["status"]["S"] == "active" and "tokens" in record
+
+
+def test_the_fingerprint_ignores_the_secret_and_follows_the_client_id_and_settings():
+    from byoc.model import app_fingerprint
+
+    base = app_fingerprint("zendesk", "cid-1", {"subdomain": "acme"})
+    assert base == app_fingerprint("zendesk", "cid-1", {"subdomain": "acme", "scopes": "read write"})
+    assert base != app_fingerprint("zendesk", "cid-2", {"subdomain": "acme"})
+    assert base != app_fingerprint("zendesk", "cid-1", {"subdomain": "other"})
+    assert base != app_fingerprint("zendesk-sell", "cid-1", {"subdomain": "acme"})

@@ -97,10 +97,32 @@ def test_a_different_iss_is_refused_with_no_outbound_call(api, provider_mock):
     # When the callback names another issuer (RFC 9207)
     callback = {"code": "the-code", "state": query["state"][0], "iss": "https://accounts.evil.example"}
     response = api.callback("google", urlencode(callback))
-    # Then the browser hears issuer_mismatch, nothing was sent, the connection is unchanged
+    # Then the browser hears issuer_mismatch, nothing was sent, and the connection says why
     assert location_query(response)["error"] == ["issuer_mismatch"]
     assert provider_mock.requests == []
-    assert api.integration("google")["status"] == "pending_setup"
+    entry = api.integration("google")
+    assert (entry["status"], entry["status_reason"]) == ("error", "issuer_mismatch")
+    assert "https://accounts.evil.example" in entry["status_message"]
+    assert "https://accounts.google.com" in entry["status_message"]
+
+
+def test_an_issuer_mismatch_never_touches_an_active_connection(api, provider_mock):
+    api.save("google", GOOGLE)
+    assert location_query(api.connect("google"))["status"] == ["active"]
+    _, query = api.authorize("google")
+    callback = {"code": "the-code", "state": query["state"][0], "iss": "https://accounts.evil.example"}
+    assert location_query(api.callback("google", urlencode(callback)))["error"] == ["issuer_mismatch"]
+    entry = api.integration("google")
+    assert (entry["status"], entry["status_reason"]) == ("active", None)
+
+
+def test_an_unprintable_issuer_is_not_echoed(api, provider_mock):
+    api.save("google", GOOGLE)
+    _, query = api.authorize("google")
+    callback = {"code": "the-code", "state": query["state"][0], "iss": "https://evil\x00<script>"}
+    api.callback("google", urlencode(callback))
+    message = api.integration("google")["status_message"]
+    assert "<script>" not in message and "an unreadable value" in message
 
 
 def test_iss_is_compared_as_a_plain_string(api, provider_mock):

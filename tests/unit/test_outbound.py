@@ -24,7 +24,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from byoc import outbound
+from byoc import deadline, outbound
 from byoc.errors import (
     ByocError,
     OutboundBadResponse,
@@ -289,9 +289,12 @@ def test_check_url_refuses_other_suffixes(url: str) -> None:
         check_url(url, allowed_suffixes=("zendesk.com",))
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1/", "http://127.0.0.1:8080/cb?x=1"])
+@pytest.mark.parametrize(
+    "url",
+    ["http://127.0.0.1/", "http://127.0.0.1:8080/cb?x=1", "http://localhost:8080/", "http://LOCALHOST/"],
+)
 def test_local_http_is_allowed_only_when_enabled(url: str) -> None:
-    assert check_url(url, allow_local_http=True) == url
+    assert check_url(url, allow_local_http=True) == url.replace("LOCALHOST", "localhost")
     with pytest.raises(UnsafeUrl):
         check_url(url)
 
@@ -299,7 +302,7 @@ def test_local_http_is_allowed_only_when_enabled(url: str) -> None:
 @pytest.mark.parametrize(
     "url",
     [
-        "http://localhost:8080/",
+        "http://app.localhost:8080/",
         "http://127.0.0.2/",
         "http://127.1/",
         "http://127.0.0.1.nip.io/",
@@ -308,7 +311,7 @@ def test_local_http_is_allowed_only_when_enabled(url: str) -> None:
         "http://user@127.0.0.1/",
     ],
 )
-def test_local_http_exception_is_exactly_127_0_0_1(url: str) -> None:
+def test_local_http_exception_is_exactly_this_machine(url: str) -> None:
     with pytest.raises(UnsafeUrl):
         check_url(url, allow_local_http=True)
 
@@ -849,3 +852,56 @@ def test_ten_megabytes_are_cut_off(declare_length: bool, serve: Callable[[Handle
     assert time.monotonic() - started < 2
     time.sleep(0.2)  # let the server notice the closed connection
     assert finished == []
+
+
+# --------------------------------------------------------------------------- the invocation's deadline
+
+
+class LambdaContext:
+    """The one method of the Lambda context the deadline reads."""
+
+    def __init__(self, remaining_ms: int) -> None:
+        self._ends = time.monotonic() + remaining_ms / 1000
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(int((self._ends - time.monotonic()) * 1000), 0)
+
+
+def test_a_call_ends_at_the_invocations_deadline_not_its_own(serve: Callable[[Handler], Server]) -> None:
+    server = serve(drip(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n", b"x" * 100))
+    client = local_client(deadline=8.0)
+    started = time.monotonic()
+    with deadline.invocation(LambdaContext(1800)), pytest.raises(OutboundTimeout):
+        client.request("GET", f"http://127.0.0.1:{server.port}/", max_bytes=1000)
+    elapsed = time.monotonic() - started
+    assert 1.0 < elapsed < 2.0  # 1.8 s left less the 0.5 s kept to answer, not the call's own 8 s
+
+
+def test_no_call_starts_without_time_left(listener: Listener) -> None:
+    with deadline.invocation(LambdaContext(600)), pytest.raises(OutboundTimeout) as caught:
+        local_client().request("GET", f"http://127.0.0.1:{listener.port}/", max_bytes=100)
+    assert caught.value.request_may_have_been_sent is False  # a code exchange may still be retried
+    assert listener.attempts() == 0
+
+
+def test_holding_back_keeps_time_for_what_follows() -> None:
+    with deadline.invocation(LambdaContext(10_000)):
+        full = deadline.remaining()
+        with deadline.holding_back(3.0):
+            held = deadline.remaining()
+        assert full is not None and held is not None
+        assert 2.9 < full - held < 3.1
+        assert deadline.within(60.0) == pytest.approx(full, abs=0.1)
+    assert deadline.remaining() is None  # outside an invocation there is no deadline
+    assert deadline.within(60.0) == 60.0
+
+
+def test_localhost_connects_to_127_0_0_1_without_dns(serve: Callable[[Handler], Server]) -> None:
+    body = b"{}"
+    server = serve(respond(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)))
+    client = local_client()
+    try:
+        response = client.request("GET", f"http://localhost:{server.port}/", max_bytes=100)
+    finally:
+        client.close()
+    assert response.status_code == 200

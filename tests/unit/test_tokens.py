@@ -7,7 +7,7 @@ from typing import Any, cast
 
 import pytest
 
-from byoc.api.invoke import parse_invoke_event
+from byoc.api.invoke import TokenRequest, parse_invoke_event, parse_token_request
 from byoc.errors import ConfigurationError, IntegrationNotConfigured, InvalidRequest, ReconnectRequired
 from byoc.model import Connection
 from byoc.oauth.registry import get_registry
@@ -59,6 +59,7 @@ def tokens(store: Any = None, margin: int = 300, lifetime: int = 3600) -> TokenS
         events=unused,
         registry=get_registry(),
         client=unused,
+        revocations=unused,
         clock=lambda: NOW,
     )
 
@@ -189,6 +190,29 @@ def test_an_invoke_event_names_an_org_and_a_provider():
 def test_any_other_invoke_event_is_an_invalid_request(event):
     with pytest.raises(InvalidRequest):
         parse_invoke_event(event)
+
+
+def test_a_token_request_may_ask_for_a_forced_refresh_of_the_version_it_holds():
+    assert parse_token_request({"org_id": "org-1", "provider": "gitlab"}) == TokenRequest("org-1", "gitlab")
+    event = {"org_id": "org-1", "provider": "gitlab", "force_refresh": True, "token_version": 4}
+    assert parse_token_request(event) == TokenRequest("org-1", "gitlab", True, 4)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"force_refresh": "yes"},
+        {"force_refresh": 1},
+        {"token_version": -1},
+        {"token_version": "4"},
+        {"token_version": True},
+        {"token_version": 1.5},
+        {"scope": "admin"},
+    ],
+)
+def test_a_malformed_token_request_is_an_invalid_request(extra):
+    with pytest.raises(InvalidRequest):
+        parse_token_request({"org_id": "org-1", "provider": "gitlab", **extra})
 
 
 def test_scopes_are_split_on_spaces_and_commas():

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from byoc.usecases.credentials import CredentialService
     from byoc.usecases.disconnect import DisconnectService
     from byoc.usecases.flow import FlowService
+    from byoc.usecases.revocation import Revocations
     from byoc.usecases.tokens import TokenService
 
 
@@ -53,6 +54,7 @@ class _Parts(TypedDict):
     events: EventPublisher
     registry: Registry
     client: TokenEndpointClient
+    revocations: Revocations
 
 
 def _parts() -> _Parts:
@@ -63,6 +65,21 @@ def _parts() -> _Parts:
         events=events(),
         registry=registry.get_registry(),
         client=token_client(),
+        revocations=revocations(),
+    )
+
+
+def revocations() -> Revocations:
+    from byoc.aws.queue import RevocationQueue
+    from byoc.usecases.revocation import Revocations
+
+    queue_url = get_settings().revocation_queue_url
+    return Revocations(
+        cipher=cipher(),
+        client=token_client(),
+        store=store(),
+        queue=RevocationQueue(queue_url) if queue_url else None,
+        registry=registry.get_registry(),
     )
 
 
@@ -88,11 +105,7 @@ def disconnect_service() -> DisconnectService:
     from byoc.usecases.disconnect import DisconnectService
 
     return DisconnectService(
-        store=store(),
-        cipher=cipher(),
-        events=events(),
-        registry=registry.get_registry(),
-        client=token_client(),
+        store=store(), events=events(), registry=registry.get_registry(), revocations=revocations()
     )
 
 

@@ -16,15 +16,35 @@ class ByocError(Exception):
     code: ClassVar[str] = "internal_error"
     default_message: ClassVar[str] = "Something went wrong on our side."
 
+    # Whether the same call may succeed later unchanged (the invoked functions' ``retryable``).
+    retryable: ClassVar[bool] = False
+
     def __init__(self, message: str | None = None, *, details: dict[str, object] | None = None):
         self.message = message or self.default_message
         self.details = details or {}
         super().__init__(self.message)
 
+    def headers(self) -> dict[str, str]:
+        """Extra response headers for this error (``Retry-After`` on a retryable 503)."""
+        return {}
+
 
 class ConfigurationError(ByocError):
     code = "misconfigured"
     default_message = "The service is not configured correctly."
+
+
+class ServiceUnavailable(ByocError):
+    """An AWS service we depend on failed for now (throttled, internal error, timed out)."""
+
+    status = 503
+    code = "service_unavailable"
+    default_message = "The service is busy or briefly unavailable. Try again in a moment."
+    retryable = True
+    retry_after_seconds: ClassVar[int] = 1
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_seconds)}
 
 
 class Unauthorized(ByocError):
@@ -156,6 +176,19 @@ class ProviderUnavailable(ByocError):
     status = 503
     code = "provider_unavailable"
     default_message = "The provider is unavailable right now. Try again later."
+    retryable = True
+
+
+class ProviderStepFailed(ByocError):
+    """A provider call a save depends on (discovery, a verification request) did not complete."""
+
+    status = 424
+    code = "provider_unavailable"
+    default_message = "The provider did not answer a request the save depends on. Try again later."
+    retryable = True
+
+    def __init__(self, step: str, cause: str):
+        super().__init__(details={"step": step, "reason": cause})
 
 
 class OutboundError(ByocError):

@@ -81,3 +81,8 @@ def refresh_failed(provider: str, reason: str) -> None:
 
 def refresh_latency(provider: str, milliseconds: float) -> None:
     emit(REFRESH_LATENCY, round(milliseconds, 1), "Milliseconds", provider=provider)
+
+
+def invoke_error(function: str, code: str) -> None:
+    """An IAM-invoked function answered an error of ours (not one of its documented refusals)."""
+    emit("InvokeErrors", 1, "Count", function=function, error_code=code)

@@ -8,6 +8,8 @@ and the callback's ``error=`` may say; ``docs/api.md``'s table is generated from
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import time
 from dataclasses import dataclass, field, replace
@@ -100,6 +102,9 @@ _REASONS = (
         "unsafe_url",
         "The provider's address is not allowed now (for example it resolves to a private network).",
     ),
+    # Ours: an AWS service we use failed.
+    Reason("service_unavailable", "The service was briefly unavailable: connect again in a moment."),
+    Reason("misconfigured", "The service is not configured correctly: ask its operator to check it."),
     # Ours: the token read.
     Reason("token_expired", "The token expired and there is no refresh token: reconnect."),
 )
@@ -136,6 +141,23 @@ def reason_message(code: str) -> str | None:
     return known.message if known else None
 
 
+# Settings that shape what is asked for, not which app answers (per-org scopes): not in the fingerprint.
+_NOT_THE_APP = frozenset({"scopes", "user_scopes"})
+
+
+def app_fingerprint(provider: str, client_id: str | None, config: dict[str, str]) -> str:
+    """ "Same app" decided once: a hash of the provider entry (and so its grant), the client id and
+    the settings that resolve the endpoints (tenant fields, issuer and discovered endpoints, variant).
+
+    A rotated client secret keeps it, so the tokens stay; any other change of the app gives another
+    fingerprint, and the tokens are dropped and revoked. It is computed from the record's clear
+    fields, so records of every release have one without a migration.
+    """
+    app = {k: v for k, v in sorted(config.items()) if k not in _NOT_THE_APP}
+    canonical = json.dumps(["app-v1", provider, client_id or "", app], separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
 def now_iso(now: float | None = None) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() if now is None else now))
 
@@ -170,6 +192,11 @@ class Connection:
     @property
     def is_active(self) -> bool:
         return self.status is Status.ACTIVE
+
+    @property
+    def app_fingerprint(self) -> str:
+        """Which app this record's tokens belong to (``app_fingerprint``); the secret is not part of it."""
+        return app_fingerprint(self.provider, self.client_id, self.config)
 
     def with_tokens(self, sealed: bytes, grant: TokenGrant, now: int) -> Connection:
         """This record holding newly obtained tokens (an exchange or a refresh): the next version."""
@@ -233,3 +260,5 @@ class OAuthState:
     code_verifier: str | None = None
     issuer: str | None = None
     binding_hash: str | None = None
+    # The app the flow started with (states written before it existed have none).
+    app_fingerprint: str | None = None

@@ -14,7 +14,8 @@ SSRF and a potential resource drain (security guide, items 10 and 11):
 * One overall deadline covers resolve, connect, TLS, send and the whole body:
   httpx timeouts are per operation, so a server dripping one byte a second
   would never trip them. Each socket operation gets ``min(its timeout, time
-  left)``.
+  left)``. The call's deadline is itself at most the invocation's
+  (``byoc.deadline``): a call never outlives the function.
 * Bodies are streamed and capped; compressed bodies are decoded with a bounded
   output size, so a small gzip bomb cannot grow past the cap either.
 * Redirects are never followed; proxies and other environment settings are
@@ -42,6 +43,7 @@ from urllib.parse import SplitResult, urlsplit
 import httpcore
 import httpx
 
+from byoc import deadline as invocation
 from byoc.errors import (
     ConfigurationError,
     OutboundBadResponse,
@@ -55,7 +57,11 @@ from byoc.errors import (
 TOKEN_RESPONSE_MAX_BYTES = 64 * 1024
 DISCOVERY_MAX_BYTES = 256 * 1024
 DEFAULT_DEADLINE_SECONDS = 8.0
+# A call is not started with less time than this left in the invocation (byoc.deadline).
+MIN_CALL_SECONDS = 0.5
 LOCAL_DEV_HOST = "127.0.0.1"
+# Names the development exception accepts; each connects to LOCAL_DEV_HOST, never through DNS.
+LOCAL_DEV_NAMES = frozenset({LOCAL_DEV_HOST, "localhost"})
 MAX_URL_LENGTH = 4096
 
 Resolver = Callable[[str, int], list[str]]
@@ -152,8 +158,8 @@ def _host_and_port(netloc: str) -> tuple[str, int | None]:
 
 
 def _is_local_dev(scheme: str, host: str, allow_local_http: bool) -> bool:
-    """The one development exception: plain http to exactly 127.0.0.1, when enabled."""
-    return allow_local_http and scheme == "http" and host == LOCAL_DEV_HOST
+    """The one development exception: plain http to this machine (127.0.0.1, localhost), when enabled."""
+    return allow_local_http and scheme == "http" and host in LOCAL_DEV_NAMES
 
 
 def _check_hostname(host: str) -> None:
@@ -383,7 +389,7 @@ class _GuardedBackend(httpcore.NetworkBackend):
         raise UnsafeUrl()
 
     def _checked_addresses(self, host: str, port: int, timeout: float | None) -> list[str]:
-        if self._allow_local_http and host == LOCAL_DEV_HOST:
+        if self._allow_local_http and host in LOCAL_DEV_NAMES:
             return [LOCAL_DEV_HOST]
         if _is_ip_like(host):
             raise UnsafeUrl("IP addresses are not allowed; use a host name.")
@@ -471,7 +477,10 @@ class OutboundClient:
         safe_url = check_url(url, allow_local_http=self._allow_local_http, allowed_suffixes=allowed_suffixes)
         if max_bytes <= 0:
             raise ConfigurationError()
-        deadline = time.monotonic() + self._deadline_seconds
+        budget = invocation.within(self._deadline_seconds)
+        if budget < MIN_CALL_SECONDS:  # nothing was sent: a single-use call may still be retried
+            raise OutboundTimeout("No time is left for this call.", request_may_have_been_sent=False)
+        deadline = time.monotonic() + budget
         token = _DEADLINE.set(deadline)
         try:
             client = self._http()

@@ -71,6 +71,7 @@ class Settings:
     max_body_bytes: int
     idle_refresh_days: int = 14
     idle_refresh_batch_size: int = 50
+    revocation_queue_url: str = ""
 
     @property
     def frontend_origin(self) -> str:
@@ -100,6 +101,7 @@ class Settings:
             max_body_bytes=_int(env, "MAX_BODY_BYTES", 16 * 1024),
             idle_refresh_days=_int_between(env, "IDLE_REFRESH_DAYS", 14, 1, 3650),
             idle_refresh_batch_size=_int_between(env, "IDLE_REFRESH_BATCH_SIZE", 50, 1, 1000),
+            revocation_queue_url=env.get("REVOCATION_QUEUE_URL", "").strip(),
         )
 
 

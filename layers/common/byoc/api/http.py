@@ -2,8 +2,10 @@
 
 Handlers stay a dozen lines: they parse with ``Request``, call the layer, and
 return ``json_response`` or ``redirect``. ``api_handler`` maps every
-``ByocError`` to ``{"error": {"code", "message"}}`` with its status, and anything
-unexpected to a 500 whose log line names the exception type only.
+``ByocError`` to ``{"error": {"code", "message"}}`` with its status, an AWS fault to
+503 ``service_unavailable`` (with ``Retry-After``) or 500 ``misconfigured``, and
+anything else to a 500 whose log line names the exception type only. Each request
+runs under one deadline (``byoc.deadline``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from functools import wraps
 from typing import Any
 from urllib.parse import parse_qs
 
+from byoc import deadline
+from byoc.aws.faults import as_error, error_code
 from byoc.errors import ByocError, InvalidRequest, PayloadTooLarge
 from byoc.observability import logger
 
@@ -160,7 +164,24 @@ def error_response(error: ByocError) -> dict[str, Any]:
     body: dict[str, Any] = {"code": error.code, "message": error.message}
     if error.details:
         body["details"] = error.details
-    return json_response(error.status, {"error": body})
+    response = json_response(error.status, {"error": body})
+    response["headers"].update(error.headers())
+    return response
+
+
+def as_known_error(exc: Exception) -> ByocError:
+    """Any exception as the error to answer: a ``ByocError`` as it is, an AWS fault mapped
+    (503 ``service_unavailable`` or 500 ``misconfigured``), anything else a bare 500."""
+    error = as_error(exc)
+    if error is None:  # the last line of defence: never echo the exception
+        logger.error("unhandled error", extra={"error_type": type(exc).__name__})
+        return ByocError()
+    if error is not exc:
+        logger.error(
+            "aws call failed",
+            extra={"error_code": error.code, "error_type": type(exc).__name__, "aws_error": error_code(exc)},
+        )
+    return error
 
 
 def api_handler(handler: Callable[[Request], dict[str, Any]]) -> Handler:
@@ -172,14 +193,14 @@ def api_handler(handler: Callable[[Request], dict[str, Any]]) -> Handler:
         request_id = str((event.get("requestContext") or {}).get("requestId", ""))
         logger.set_correlation_id(request_id or None)
         try:
-            response = handler(Request.from_event(event))
+            with deadline.invocation(context, limit_seconds=deadline.HTTP_LIMIT_SECONDS):
+                response = handler(Request.from_event(event))
         except ByocError as error:
             response = error_response(error)
             if error.status >= 500:
                 logger.error("request failed", extra={"error_code": error.code})
-        except Exception as exc:  # the last line of defence: never echo the exception
-            logger.error("unhandled error", extra={"error_type": type(exc).__name__})
-            response = error_response(ByocError())
+        except Exception as exc:
+            response = error_response(as_known_error(exc))
         logger.info(
             "request",
             extra={

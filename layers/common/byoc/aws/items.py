@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from byoc.model import DEFAULT_STATUS, Connection, OAuthState, Status
+from byoc.model import DEFAULT_STATUS, Connection, OAuthState, Status, now_iso
 
 IDLE_PARTITION = "oauth"
 
@@ -130,7 +130,7 @@ def state_item(state: OAuthState) -> dict[str, Any]:
         # condition checks expires_at itself, since TTL deletion is late.
         "ttl": attr_n(state.expires_at),
     }
-    for name in ("code_verifier", "issuer", "binding_hash"):
+    for name in ("code_verifier", "issuer", "binding_hash", "app_fingerprint"):
         value = getattr(state, name)
         if value:
             item[name] = attr_s(value)
@@ -151,4 +151,48 @@ def state_from_item(item: dict[str, Any]) -> OAuthState:
         code_verifier=_opt_s(item, "code_verifier"),
         issuer=_opt_s(item, "issuer"),
         binding_hash=_opt_s(item, "binding_hash"),
+        app_fingerprint=_opt_s(item, "app_fingerprint"),
+    )
+
+
+def revocation_key(org_id: str, revocation_id: str) -> dict[str, Any]:
+    return {"pk": attr_s(f"ORG#{org_id}"), "sk": attr_s(f"REVOKE#{revocation_id}")}
+
+
+def revocation_item(connection: Connection, revocation_id: str, expires_at: int) -> dict[str, Any]:
+    """Tokens waiting to be revoked, with what revoking them needs (the app's id, secret and settings).
+
+    The sealed values are the record's own, bound to its encryption context (org,
+    provider), so they open only for this org and provider. DynamoDB TTL removes the
+    item after ``expires_at`` if nothing revoked it by then.
+    """
+    c = connection
+    item: dict[str, Any] = {
+        **revocation_key(c.org_id, revocation_id),
+        "org_id": attr_s(c.org_id),
+        "provider": attr_s(c.provider),
+        "credentials_id": attr_s(c.credentials_id),
+        "config": attr_str_map(c.config),
+        "metadata": attr_str_map(c.metadata),
+        "created_at": attr_s(now_iso()),
+        "ttl": attr_n(expires_at),
+    }
+    for name, value in (("client_id", c.client_id), ("secrets", c.secrets), ("tokens", c.tokens)):
+        if value:
+            item[name] = {"B": value} if isinstance(value, bytes) else attr_s(value)
+    return item
+
+
+def revocation_from_item(item: dict[str, Any]) -> Connection:
+    """The waiting tokens as a connection record (never stored as one: status pending_setup)."""
+    return Connection(
+        org_id=item["org_id"]["S"],
+        provider=item["provider"]["S"],
+        status=Status.PENDING_SETUP,
+        credentials_id=_opt_s(item, "credentials_id") or "",
+        client_id=_opt_s(item, "client_id"),
+        config=_read_map(item, "config"),
+        secrets=_opt_b(item, "secrets"),
+        tokens=_opt_b(item, "tokens"),
+        metadata=_read_map(item, "metadata"),
     )

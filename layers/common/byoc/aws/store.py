@@ -24,6 +24,9 @@ from byoc.aws.items import (
     connection_item,
     connection_key,
     in_idle_index,
+    revocation_from_item,
+    revocation_item,
+    revocation_key,
     state_from_item,
     state_item,
 )
@@ -326,6 +329,23 @@ class Store:
             ReturnValues="ALL_OLD",
         )
         return connection_from_item(answer["Attributes"]) if answer is not None else None
+
+    # Revocations waiting (byoc.usecases.revocation) --------------------------------
+
+    def put_revocation(self, connection: Connection, revocation_id: str, expires_at: int) -> None:
+        self.client.put_item(
+            TableName=self.table_name, Item=revocation_item(connection, revocation_id, expires_at)
+        )
+
+    def get_revocation(self, org_id: str, revocation_id: str) -> Connection | None:
+        answer = self.client.get_item(
+            TableName=self.table_name, Key=revocation_key(org_id, revocation_id), ConsistentRead=True
+        )
+        item = answer.get("Item")
+        return revocation_from_item(item) if item else None
+
+    def delete_revocation(self, org_id: str, revocation_id: str) -> None:
+        self.client.delete_item(TableName=self.table_name, Key=revocation_key(org_id, revocation_id))
 
 
 def _status_update(status: Status, reason: str | None, message: str | None) -> tuple[str, dict[str, Any]]:

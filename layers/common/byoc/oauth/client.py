@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from byoc.errors import ProviderError
+from byoc.errors import ProviderError, UnsafeUrl
 from byoc.model import Connection
 from byoc.oauth import protocol
 from byoc.oauth.protocol import Endpoints, TokenRequest, TokenSet
@@ -88,24 +88,29 @@ class TokenEndpointClient:
         params = protocol.refresh_params(app.provider, refresh_token=refresh_token)
         return self.request_tokens(app.provider, self._request(app, url, params), now=now)
 
-    def revoke(self, app: App, tokens: Mapping[str, Any]) -> bool:
-        """Revoke the refresh and access tokens where the entry can; True when one was accepted."""
+    def revoke(self, app: App, tokens: Mapping[str, Any]) -> dict[str, str]:
+        """Revoke the refresh and access tokens where the entry can (RFC 7009).
+
+        Returns the tokens worth trying again later (no answer, a 5xx or a 429);
+        an accepted token, a refused one (4xx: the provider will not take it) and an
+        entry without a revocation endpoint leave nothing to retry.
+        """
         try:
             url = self.endpoints(app).revocation_url
         except Exception as exc:
             logger.warning(
                 "revocation skipped", extra={"provider": app.provider.id, "error_type": type(exc).__name__}
             )
-            return False
+            return {}
         if not url:
-            return False
-        accepted = False
+            return {}
+        left: dict[str, str] = {}
         # Revoking the refresh token ends the grant at most providers; the access token goes too.
         for hint in ("refresh_token", "access_token"):
             token = tokens.get(hint)
-            if isinstance(token, str) and token:
-                accepted = self._revoke_one(app, url, token, hint) or accepted
-        return accepted
+            if isinstance(token, str) and token and not self._revoke_one(app, url, token, hint):
+                left[hint] = token
+        return left
 
     # Transport ---------------------------------------------------------------------
 
@@ -156,17 +161,23 @@ class TokenEndpointClient:
         )
 
     def _revoke_one(self, app: App, url: str, token: str, hint: str) -> bool:
+        """One revocation request; False when it is worth trying again later."""
         request = self._request(app, url, {"token": token, "token_type_hint": hint})
         try:
             response = self.post(app.provider, request)
+        except UnsafeUrl:
+            logger.warning(
+                "revocation refused", extra={"provider": app.provider.id, "reason_code": "unsafe_url"}
+            )
+            return True  # our rule, not the provider's state: retrying cannot help
         except Exception as exc:
             logger.warning(
                 "revocation failed", extra={"provider": app.provider.id, "error_type": type(exc).__name__}
             )
             return False
-        if response.status_code != 200:
-            logger.warning(
-                "revocation refused", extra={"provider": app.provider.id, "status_code": response.status_code}
-            )
-            return False
-        return True
+        if response.status_code == 200:
+            return True
+        logger.warning(
+            "revocation refused", extra={"provider": app.provider.id, "status_code": response.status_code}
+        )
+        return response.status_code < 500 and response.status_code != 429

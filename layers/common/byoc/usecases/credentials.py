@@ -27,7 +27,7 @@ from byoc.oauth.fields import validate_credentials
 from byoc.oauth.registry import Provider, Registry, template_fields
 from byoc.outbound import OutboundClient
 from byoc.settings import Settings
-from byoc.usecases.revocation import revoke_stored
+from byoc.usecases.revocation import Revocations
 
 
 @dataclass
@@ -38,6 +38,7 @@ class CredentialService:
     events: EventPublisher
     registry: Registry
     client: TokenEndpointClient
+    revocations: Revocations
     outbound: OutboundClient
 
     def save(
@@ -78,7 +79,7 @@ class CredentialService:
             connection = connection.carrying_tokens_of(existing)
         self.store.put_connection(connection, expected_credentials_id=existing.credentials_id)
         if existing.tokens and not same_app:
-            revoke_stored(self.cipher, self.client, provider, existing)
+            self.revocations.revoke(provider, existing)
         if existing.status != connection.status:
             self._publish(connection)
         return connection
@@ -151,5 +152,5 @@ class CredentialService:
 
 
 def _same_app(provider: Provider, existing: Connection, new: Connection) -> bool:
-    """Same client id and settings (a rotated secret): the tokens and status stay valid."""
-    return provider.is_oauth and existing.client_id == new.client_id and existing.config == new.config
+    """The same app (a rotated secret): the tokens and status stay valid (``model.app_fingerprint``)."""
+    return provider.is_oauth and existing.app_fingerprint == new.app_fingerprint

@@ -2,7 +2,8 @@
 
 ``DELETE /integrations/{provider}``: one DeleteItem returns the record as it was;
 its tokens are then revoked where the provider has a revocation endpoint (RFC
-7009; best effort, each call bounded by the outbound deadline) and
+7009), inline when the invocation has time for it, else through the revocation
+queue (``byoc.usecases.revocation``), and
 ``connection.disconnected`` is published. The provider then lists as never
 configured. Nothing to delete is 404 ``integration_not_configured``.
 
@@ -17,30 +18,28 @@ even when the provider is slow or down, a refresh in flight can no longer write
 tokens revoked are exactly the ones that were stored.
 
 AWS calls: one write, a ``Decrypt`` (unless the data key is cached) when there
-are tokens to revoke, and one ``PutEvents``.
+are tokens to revoke, and one ``PutEvents``; a revocation that must wait adds a
+``PutItem`` and an SQS ``SendMessage``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from byoc.aws.crypto import Cipher
 from byoc.aws.events import EventPublisher
 from byoc.aws.store import Store
 from byoc.errors import IntegrationNotConfigured
 from byoc.model import Connection, EventType, Principal, Status, require_admin
-from byoc.oauth.client import TokenEndpointClient
 from byoc.oauth.registry import Registry
-from byoc.usecases.revocation import revoke_stored
+from byoc.usecases.revocation import Revocations
 
 
 @dataclass
 class DisconnectService:
     store: Store
-    cipher: Cipher
     events: EventPublisher
     registry: Registry
-    client: TokenEndpointClient
+    revocations: Revocations
 
     def disconnect(self, principal: Principal, provider_id: str) -> None:
         """Delete the connection (tokens and credentials), revoking its tokens where possible."""
@@ -72,4 +71,4 @@ class DisconnectService:
 
     def _revoke(self, old: Connection) -> None:
         if old.tokens:
-            revoke_stored(self.cipher, self.client, self.registry.get(old.provider), old)
+            self.revocations.revoke(self.registry.get(old.provider), old)

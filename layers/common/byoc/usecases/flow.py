@@ -21,16 +21,19 @@ from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
 from byoc import metrics
-from byoc.aws.crypto import Cipher, DataKey
+from byoc.aws.crypto import Cipher
 from byoc.aws.events import EventPublisher
+from byoc.aws.faults import as_error, error_code
 from byoc.aws.store import Store
 from byoc.errors import (
     ConcurrentUpdate,
+    ConfigurationError,
     IntegrationNotConfigured,
     InvalidRequest,
     InvalidState,
     OutboundError,
     ProviderError,
+    ServiceUnavailable,
     StorageFailed,
     UnsafeUrl,
 )
@@ -47,10 +50,10 @@ from byoc.model import (
 )
 from byoc.oauth import protocol
 from byoc.oauth.client import App, TokenEndpointClient
-from byoc.oauth.grants.base import grant_for
 from byoc.oauth.registry import Provider, Registry, redirect_uri
 from byoc.observability import logger
 from byoc.settings import Settings
+from byoc.usecases.revocation import Revocations
 
 STATE_TTL_SECONDS = 600
 BINDING_COOKIE = "byoc_oauth_binding"
@@ -102,6 +105,7 @@ class FlowService:
     events: EventPublisher
     registry: Registry
     client: TokenEndpointClient
+    revocations: Revocations
     clock: Callable[[], float] = time.time
 
     def _now(self) -> float:
@@ -136,6 +140,7 @@ class FlowService:
                 redirect_uri=callback_uri,
                 token_url=endpoints.token_url,
                 credentials_id=connection.credentials_id,
+                app_fingerprint=connection.app_fingerprint,
                 return_to=path,
                 expires_at=int(self._now()) + STATE_TTL_SECONDS,
                 code_verifier=verifier,
@@ -187,8 +192,12 @@ class FlowService:
         provider = self.registry.get(provider_id)
         if not provider.is_oauth or not params.state or not _STATE_SHAPE.match(params.state):
             raise InvalidState()
+        # A fault before this point answers 503 (the state is intact: the browser may retry the URL).
         state = self.store.consume_state(state_hash(params.state), provider.id, int(self._now()))
-        outcome = self._finish(provider, state, params)
+        try:
+            outcome = self._finish(provider, state, params)
+        except Exception as exc:
+            outcome = self._faulted(state, exc)
         if outcome is None:
             metrics.connection_activated(provider.id)
         else:
@@ -205,9 +214,10 @@ class FlowService:
             return denied
         refused = _callback_refusal(state, params)
         if refused is not None:
+            self._record_failure(state, refused, _refusal_message(state, params, refused))
             return refused
         connection = self.store.get_connection(state.org_id, state.provider)
-        if connection is None or connection.credentials_id != state.credentials_id:
+        if connection is None or not _same_app(state, connection):
             return reason("credentials_changed")
         try:
             self._exchange_and_store(provider, state, params, connection)
@@ -243,48 +253,54 @@ class FlowService:
         )
         grant = TokenGrant(tokens.expires_at, tokens.refresh_token is not None, tokens.scope, tokens.metadata)
         sealed = self.cipher.seal_tokens(connection, key, tokens.sealed_value())
-        updated = connection.with_tokens(sealed, grant, int(self._now())).activated()
         try:
-            self.store.replace_connection(
-                updated,
-                expected_token_version=connection.token_version,
-                expected_credentials_id=state.credentials_id,
-            )
+            self._store_tokens(connection, sealed, grant)
         except ConcurrentUpdate:
-            # The credentials changed while the user was at the provider: these tokens
-            # belong to an app the org no longer uses. Drop them, revoking where possible.
-            grant_for(provider).revoke(self.client, app, tokens.sealed_value())
+            # The app changed while the user was at the provider: these tokens belong to an
+            # app the org no longer uses. Drop them, revoking where possible.
+            self.revocations.revoke(provider, connection, key=key, tokens=tokens.sealed_value())
             raise
         except Exception as exc:
             # Retries (boto3 standard mode) are spent. The code is used up, so the user must
-            # reconnect; the saved client id and secret are untouched.
+            # reconnect; the saved client id and secret are untouched, the tokens revoked.
             logger.error(
                 "token write failed", extra={"provider": provider.id, "error_type": type(exc).__name__}
             )
+            self.revocations.revoke(provider, connection, key=key, tokens=tokens.sealed_value())
             raise StorageFailed() from None
-        self._connected(provider, app, connection, key)
+        self._connected(provider, connection)
 
-    def _connected(self, provider: Provider, app: App, connection: Connection, key: DataKey) -> None:
+    def _store_tokens(self, connection: Connection, sealed: bytes, grant: TokenGrant) -> None:
+        """Write the tokens over the record read; once more over a newer one of the same app (a
+        secret rotated during the exchange); ConcurrentUpdate when the app itself changed."""
+        now = int(self._now())
+        try:
+            self.store.replace_connection(
+                connection.with_tokens(sealed, grant, now).activated(),
+                expected_token_version=connection.token_version,
+                expected_credentials_id=connection.credentials_id,
+            )
+            return
+        except ConcurrentUpdate:
+            current = self.store.get_connection(connection.org_id, connection.provider)
+            if current is None or current.app_fingerprint != connection.app_fingerprint:
+                raise
+        self.store.replace_connection(
+            current.with_tokens(sealed, grant, now).activated(),
+            expected_token_version=current.token_version,
+            expected_credentials_id=current.credentials_id,
+        )
+
+    def _connected(self, provider: Provider, connection: Connection) -> None:
         """After the write: the replaced grant revoked, and ``connection.active`` when the status changed."""
-        if connection.tokens:
-            self._revoke_replaced(provider, app, connection, key)
+        if connection.tokens:  # a reconnect over a working grant: the previous tokens go
+            self.revocations.revoke(provider, connection)
         if not connection.is_active:
             self.events.publish(
                 EventType.ACTIVE, org_id=connection.org_id, provider=connection.provider, status=Status.ACTIVE
             )
 
-    def _revoke_replaced(self, provider: Provider, app: App, replaced: Connection, key: DataKey) -> None:
-        """A reconnect over a working grant: the previous tokens are revoked (best effort)."""
-        try:
-            old = self.cipher.open_tokens(replaced, key)
-        except Exception as exc:
-            logger.warning(
-                "revocation skipped", extra={"provider": provider.id, "error_type": type(exc).__name__}
-            )
-            return
-        grant_for(provider).revoke(self.client, app, old)
-
-    def _record_failure(self, state: OAuthState, code: str) -> None:
+    def _record_failure(self, state: OAuthState, code: str, message: str | None = None) -> None:
         """``status = error`` with the reason, unless the connection is active (it keeps working)."""
         try:
             changed = self.store.set_status(
@@ -292,7 +308,7 @@ class FlowService:
                 state.provider,
                 Status.ERROR,
                 reason=code,
-                message=reason_message(code),
+                message=message or reason_message(code),
                 expected_credentials_id=state.credentials_id,
                 unless_active=True,
             )
@@ -310,12 +326,31 @@ class FlowService:
                 reason=code,
             )
 
+    def _faulted(self, state: OAuthState, exc: Exception) -> str:
+        """After the state is spent, an AWS fault still ends at the frontend, recorded best effort."""
+        error = as_error(exc)
+        if error is None or error.code not in (ServiceUnavailable.code, ConfigurationError.code):
+            raise exc
+        logger.error(
+            "callback failed",
+            extra={"provider": state.provider, "error_code": error.code, "aws_error": error_code(exc)},
+        )
+        self._record_failure(state, error.code)
+        return error.code
+
     def _frontend_location(self, state: OAuthState, provider_id: str, error: str | None) -> str:
         query = {"integration": provider_id, "status": (Status.ERROR if error else Status.ACTIVE).value}
         if error:
             query["error"] = error
         joiner = "&" if "?" in state.return_to else "?"
         return self.settings.frontend_origin + state.return_to + joiner + urlencode(query)
+
+
+def _same_app(state: OAuthState, connection: Connection) -> bool:
+    """The record still holds the app the flow started with (a rotated secret is the same app)."""
+    if state.app_fingerprint is None:  # a state written by the previous release
+        return connection.credentials_id == state.credentials_id
+    return connection.app_fingerprint == state.app_fingerprint
 
 
 def _same_browser(state: OAuthState, params: CallbackParams) -> bool:
@@ -332,3 +367,17 @@ def _callback_refusal(state: OAuthState, params: CallbackParams) -> str | None:
     if not params.code:
         return reason("invalid_callback")
     return None
+
+
+_PRINTABLE_ISSUER = re.compile(r"^[\x21-\x7e]{1,200}$")
+
+
+def _refusal_message(state: OAuthState, params: CallbackParams, code: str) -> str | None:
+    """Which issuer the callback named against the one the org's discovery document names."""
+    if code != reason("issuer_mismatch") or not state.issuer:
+        return None
+    named = params.iss if params.iss and _PRINTABLE_ISSUER.match(params.iss) else "an unreadable value"
+    return (
+        f"The callback names the issuer {named}, but the org's discovery document names "
+        f"{state.issuer}: check the issuer URL saved for this integration."
+    )

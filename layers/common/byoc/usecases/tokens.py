@@ -60,7 +60,7 @@ from byoc.errors import (
     UnknownProvider,
     UnsafeUrl,
 )
-from byoc.model import PERMANENT_REASONS, Connection, EventType, Status, TokenGrant, reason
+from byoc.model import PERMANENT_REASONS, Connection, EventType, Status, TokenGrant, reason, reason_message
 from byoc.oauth.client import App, TokenEndpointClient
 from byoc.oauth.grants.base import Grant, grant_for
 from byoc.oauth.protocol import TokenSet
@@ -69,6 +69,7 @@ from byoc.observability import logger
 from byoc.outbound import DEFAULT_DEADLINE_SECONDS
 from byoc.settings import Settings
 from byoc.usecases.retry import Transient, backoff, retry_after_seconds
+from byoc.usecases.revocation import Revocations
 
 # A lease outlives the longest refresh (the time budget below plus the writes), so a
 # live holder never loses it; a crashed holder's lease lapses after this long.
@@ -107,6 +108,7 @@ class TokenService:
     events: EventPublisher
     registry: Registry
     client: TokenEndpointClient
+    revocations: Revocations
     clock: Callable[[], float] = time.time
     monotonic: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
@@ -121,14 +123,23 @@ class TokenService:
 
     # Reading -------------------------------------------------------------------------
 
-    def get_token(self, org_id: str, provider: str) -> dict[str, Any]:
-        """A usable access token of ``org_id``'s connection to ``provider``, refreshed if due."""
+    def get_token(
+        self, org_id: str, provider: str, *, force_refresh: bool = False, seen_version: int | None = None
+    ) -> dict[str, Any]:
+        """A usable access token of ``org_id``'s connection to ``provider``, refreshed if due.
+
+        ``force_refresh``: the provider refused the token handed out as ``seen_version`` (a 401
+        before its ``expires_at``). It is refreshed under the lease once per version: a caller
+        whose version is already replaced gets the current token, and a storm of 401s causes
+        one refresh (the others wait on the lease and read its result).
+        """
         spec = self._oauth_provider(provider)
         connection = _readable(self.store.get_connection(org_id, spec.id))
         now = self.now()
         if not grant_for(spec).renewable(connection):
             return self._token(self._unrefreshable(spec, connection, now))
-        if self._due(connection, now):
+        forced = force_refresh and (seen_version is None or seen_version == connection.token_version)
+        if forced or self._due(connection, now):
             connection = self._refreshed(spec, connection)
         return self._token(connection)
 
@@ -145,6 +156,7 @@ class TokenService:
             "token_type": tokens.get("token_type") or "Bearer",
             "expires_at": connection.token_expires_at,
             "use_until": self._use_until(connection),
+            "token_version": connection.token_version,
             "scopes": _scope_list(connection.scopes),
             "metadata": dict(connection.metadata),
         }
@@ -269,7 +281,7 @@ class TokenService:
         try:
             self.store.write_refreshed(updated, expected_token_version=connection.token_version)
         except ConcurrentUpdate:
-            return self._lost_write(grant, app, connection, fresh)
+            return self._lost_write(provider, connection, updated, key, fresh)
         metrics.refresh_latency(provider.id, (self.monotonic() - started) * 1000)
         self.events.publish(
             EventType.REFRESHED, org_id=connection.org_id, provider=provider.id, status=Status.ACTIVE
@@ -349,16 +361,39 @@ class TokenService:
         except Exception as exc:  # the lease lapses by itself
             logger.warning("lease not released", extra={"error_type": type(exc).__name__})
 
-    def _lost_write(self, grant: Grant, app: App, connection: Connection, fresh: TokenSet) -> Connection:
+    def _lost_write(
+        self, provider: Provider, connection: Connection, updated: Connection, key: DataKey, fresh: TokenSet
+    ) -> Connection:
         """Our refresh could not be written: the record moved on (deleted, tokens dropped, saved again)."""
         current = self.store.get_connection(connection.org_id, connection.provider)
-        if current is None or not current.tokens or current.credentials_id != connection.credentials_id:
+        if _only_the_secret_rotated(current, connection):
+            assert current is not None
+            kept = self._write_over(current, updated)
+            if kept is not None:
+                return kept
+        if current is None or not current.tokens or current.app_fingerprint != connection.app_fingerprint:
             # Nobody will ever use these tokens: revoke them where the provider allows.
-            grant.revoke(self.client, app, fresh.sealed_value())
+            self.revocations.revoke(provider, connection, key=key, tokens=fresh.sealed_value())
         current = _readable(current)
         if not self._valid(current, self.now()):
             raise ProviderUnavailable()
         return current
+
+    def _write_over(self, current: Connection, updated: Connection) -> Connection | None:
+        """The refresh's tokens written over ``current`` (same app, newer secret); None if it moved again.
+
+        A rotating provider has already invalidated the refresh token the record holds, so
+        dropping these would kill the grant."""
+        grant = TokenGrant(
+            updated.token_expires_at, updated.has_refresh_token, updated.scopes, updated.metadata
+        )
+        assert updated.tokens is not None and updated.last_refreshed_at is not None
+        kept = current.with_tokens(updated.tokens, grant, updated.last_refreshed_at)
+        try:
+            self.store.write_refreshed(kept, expected_token_version=current.token_version)
+        except ConcurrentUpdate:
+            return None
+        return kept
 
     def now(self) -> int:
         return int(self.clock())
@@ -372,10 +407,30 @@ def _readable(connection: Connection | None) -> Connection:
     if connection is None:
         raise IntegrationNotConfigured()
     if connection.status is Status.ERROR:
-        raise ReconnectRequired()
+        raise ReconnectRequired(_reconnect_message(connection))
     if not connection.is_active or not connection.tokens:
         raise IntegrationNotConfigured("This integration is not connected yet: connect it first.")
     return connection
+
+
+def _reconnect_message(connection: Connection) -> str | None:
+    """What the caller reads: the recorded reason, and whether a grant ever existed."""
+    recorded = connection.status_message or reason_message(connection.status_reason or "")
+    if not connection.tokens:  # it never had a grant: nothing was revoked or expired
+        return (
+            f"Connecting failed: {recorded or 'no reason was recorded.'} Fix the app if needed, then connect."
+        )
+    return f"{recorded} Reconnect the integration." if recorded else None
+
+
+def _only_the_secret_rotated(current: Connection | None, read: Connection) -> bool:
+    """The record still holds the tokens we refreshed from, for the same app: only the secret changed."""
+    return (
+        current is not None
+        and current.is_active
+        and current.tokens == read.tokens
+        and current.app_fingerprint == read.app_fingerprint
+    )
 
 
 def _same_version(a: Connection, b: Connection) -> bool:

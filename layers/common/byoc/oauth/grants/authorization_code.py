@@ -37,5 +37,5 @@ class AuthorizationCode:
         kept.update(fresh.sealed_value())  # no new refresh token in the answer: the old one stays
         return kept
 
-    def revoke(self, client: TokenEndpointClient, app: App, tokens: Mapping[str, Any]) -> bool:
+    def revoke(self, client: TokenEndpointClient, app: App, tokens: Mapping[str, Any]) -> dict[str, str]:
         return client.revoke(app, tokens)

@@ -51,8 +51,8 @@ class Grant(Protocol):
         """What the record seals after a renewal (a refresh keeps the refresh token it was not sent again)."""
         ...
 
-    def revoke(self, client: TokenEndpointClient, app: App, tokens: Mapping[str, Any]) -> bool:
-        """Give the tokens back at the provider where it can; True when it accepted."""
+    def revoke(self, client: TokenEndpointClient, app: App, tokens: Mapping[str, Any]) -> dict[str, str]:
+        """Give the tokens back at the provider where it can; returns those worth retrying later."""
         ...
 
 

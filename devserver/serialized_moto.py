@@ -1,4 +1,4 @@
-"""Serialize moto's DynamoDB backend for concurrency tests (security.md, item 1).
+"""Serialize moto's DynamoDB backend: the local server and the concurrency tests (security.md, item 1).
 
 moto's DynamoDB evaluates a condition and writes without holding a lock, so two
 threads can both win one conditional write (about 1 race in 200). Real DynamoDB
