@@ -73,10 +73,24 @@ def _error(description: str) -> dict[str, Any]:
     return _json(description, _ref("ErrorBody"), NO_STORE)
 
 
+SERVER_FAULTS = {
+    "500": _error(
+        "misconfigured: the stack cannot use its table, key, bus or queue (the message names which), "
+        "or internal_error: a bug on our side."
+    ),
+    "503": _json(
+        "service_unavailable: an AWS service was throttled, failed or did not answer in time.",
+        _ref("ErrorBody"),
+        {**NO_STORE, "Retry-After": _header("Seconds to wait before trying again.", pattern="^[0-9]+$")},
+    ),
+}
+
+
 def _authenticated(responses: dict[str, Any]) -> dict[str, Any]:
     """Responses every route behind the JWT authorizer may also give."""
     return {
         **responses,
+        **SERVER_FAULTS,
         "401": _json(
             "No valid token, or no org or user in it (API Gateway's authorizer answers {message}).",
             {"anyOf": [_ref("ErrorBody"), _ref("GatewayMessage")]},
@@ -129,6 +143,10 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                 "422": _error(
                     "validation_error: fields that fail the provider's rules, named in details.fields."
                 ),
+                "424": _error(
+                    "provider_unavailable: a provider call the save depends on failed for now; "
+                    "details.step names it (discovery). Nothing was stored."
+                ),
             }
         ),
     },
@@ -180,6 +198,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                 "invalid_state (unknown, expired, used, or another provider's), or invalid_request."
             ),
             "404": _error("unknown_provider."),
+            **SERVER_FAULTS,
         },
     },
     ("DELETE", "/integrations/{provider}"): {

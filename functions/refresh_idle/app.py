@@ -1,7 +1,8 @@
 """Scheduled: refresh connections idle for IDLE_REFRESH_DAYS, at most IDLE_REFRESH_BATCH_SIZE per run.
 
 Several providers expire a refresh token that goes unused for weeks; refreshing
-idle grants keeps them alive. Each refresh takes the same lease as a token read.
+idle grants keeps them alive. Each refresh takes the same lease as a token read;
+a failure for now moves the connection back in the queue (byoc.usecases.idle).
 """
 
 from typing import Any

@@ -185,6 +185,14 @@ class TestRealTemplate:
             "ApproximateNumberOfMessagesNotVisible": "0",
         }
 
+    def test_moto_dynamodb_is_serialized_while_the_server_runs(self, server: LocalServer) -> None:
+        # moto evaluates a condition and writes in two steps; the local server locks each item
+        # call, as DynamoDB applies it atomically (else local refresh races show false invalid_grant)
+        from moto.dynamodb.models import DynamoDBBackend
+
+        assert hasattr(DynamoDBBackend.update_item, "__wrapped__")
+        assert hasattr(DynamoDBBackend.put_item, "__wrapped__")
+
     def test_route_table_is_the_templates_http_api_events(self, server: LocalServer) -> None:
         expected = template_http_events(load_template(TEMPLATE_PATH))
         assert expected, "template.yaml declares no HttpApi event"

@@ -41,6 +41,8 @@ from tests.support.tokens import (
     store,
 )
 
+ZENDESK = {"client_id": "zd-client-1234", "client_secret": "zd-secret-VERY-SECRET", "subdomain": "acme"}
+
 
 @pytest.fixture
 def endpoint(provider_mock: Any) -> TokenEndpoint:
@@ -498,7 +500,15 @@ def test_many_concurrent_readers_of_an_expiring_token_make_exactly_one_refresh(c
 def test_the_get_token_function_answers_the_token_fields(connected):
     app = load_function("get_token")
     answer = app.lambda_handler({"org_id": "org-1", "provider": "gitlab"}, FakeLambdaContext())
-    assert set(answer) == {"access_token", "token_type", "expires_at", "use_until", "token_version", "scopes", "metadata"}
+    assert set(answer) == {
+        "access_token",
+        "token_type",
+        "expires_at",
+        "use_until",
+        "token_version",
+        "scopes",
+        "metadata",
+    }
     assert answer["access_token"] == "at-0"
     # Refreshed (and perhaps revoked by a rotating provider) from the margin before expiry on.
     assert answer["use_until"] == answer["expires_at"] - 300
@@ -571,13 +581,14 @@ def test_the_get_token_function_answers_provider_unavailable(connected, endpoint
 # Idle connections ------------------------------------------------------------------
 
 
-def age(aws_env: Any, org: str, days: int) -> None:
-    """Pretend ``org``'s GitLab connection was last refreshed ``days`` ago."""
+def age(aws_env: Any, org: str, days: int, provider: str = "gitlab") -> None:
+    """Pretend ``org``'s connection was last refreshed ``days`` ago (with the default 14 idle days)."""
+    then = int(time.time()) - days * DAY
     aws_env.dynamodb.update_item(
         TableName=aws_env.table_name,
-        Key=connection_key(org, "gitlab"),
-        UpdateExpression="SET last_refreshed_at = :then",
-        ExpressionAttributeValues={":then": {"N": str(int(time.time()) - days * DAY)}},
+        Key=connection_key(org, provider),
+        UpdateExpression="SET last_refreshed_at = :then, next_attempt_at = :due",
+        ExpressionAttributeValues={":then": {"N": str(then)}, ":due": {"N": str(then + 14 * DAY)}},
     )
 
 
@@ -633,6 +644,62 @@ def test_the_idle_job_skips_a_connection_being_refreshed(api, endpoint, aws_env,
     assert store().take_lease(record(), owner="other", until=now + 30, now=now)
     summary = run_idle_job(monkeypatch)
     assert summary["skipped"] == 1 and endpoint.refreshes == []
+
+
+def test_a_dead_provider_never_blocks_the_queue_for_other_orgs(
+    api, endpoint, provider_mock, aws_env, monkeypatch, caplog
+):
+    # Given six GitLab connections due first, GitLab down, and one Zendesk connection due after them
+    for number in range(6):
+        connect(api, f"org-dead-{number}")
+        age(aws_env, f"org-dead-{number}", 40 - number)
+    api.save("zendesk", ZENDESK, org="org-healthy")
+    api.connect("zendesk", org="org-healthy")
+    age(aws_env, "org-healthy", 20, provider="zendesk")
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "gitlab.com":  # down, and asking for more time than a run has
+            return httpx.Response(503, headers={"Retry-After": "120"})
+        return endpoint(request)
+
+    provider_mock.responder = answer
+    # When the job runs with a batch of three
+    first = run_idle_job(monkeypatch, batch=3)
+    # Then GitLab's failures stop after two tries and the rest of its batch is deferred
+    assert first == {"found": 3, "refreshed": 0, "skipped": 0, "deferred": 3, "failed": 0}
+    tried = [r for r in caplog.records if r.getMessage() == "refresh failed"]
+    assert len(tried) == 2  # the third was deferred without a call
+    # And the next runs reach the healthy org instead of retrying the dead host first
+    second = run_idle_job(monkeypatch, batch=3)
+    third = run_idle_job(monkeypatch, batch=3)
+    assert second["deferred"] == 3 and third["refreshed"] == 1
+    healthy = store().get_connection("org-healthy", "zendesk")
+    assert healthy is not None and healthy.last_refreshed_at >= int(time.time()) - 5
+    # And the dead ones come back after a backoff, not at once
+    deferred = record("org-dead-0")
+    assert deferred.refresh_failures >= 1 and deferred.status == "active"
+
+
+def test_a_record_of_the_previous_release_in_the_old_idle_index_is_still_refreshed(
+    api, endpoint, aws_env, monkeypatch
+):
+    # Given a record as the previous release wrote it: idle_pk set, no queue attributes
+    connect(api, "org-old")
+    then = int(time.time()) - 30 * DAY
+    aws_env.dynamodb.update_item(
+        TableName=aws_env.table_name,
+        Key=connection_key("org-old", "gitlab"),
+        UpdateExpression="SET idle_pk = :p, last_refreshed_at = :then REMOVE refresh_pk, next_attempt_at",
+        ExpressionAttributeValues={":p": {"S": "oauth"}, ":then": {"N": str(then)}},
+    )
+    # When the job runs
+    assert run_idle_job(monkeypatch)["refreshed"] == 1
+    # Then it is refreshed, and moved from the old index to the queue
+    item = aws_env.dynamodb.get_item(TableName=aws_env.table_name, Key=connection_key("org-old", "gitlab"))[
+        "Item"
+    ]
+    assert "idle_pk" not in item and item["refresh_pk"] == {"S": "oauth"}
+    assert int(item["next_attempt_at"]["N"]) > int(time.time()) + 13 * DAY
 
 
 def test_a_refresh_host_refused_now_leaves_the_status_and_answers_the_documented_error(connected, endpoint):

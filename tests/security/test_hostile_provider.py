@@ -187,6 +187,38 @@ def test_a_hostile_discovery_document_at_save_is_a_422_naming_the_issuer(api, pr
     assert "issuer" in body_of(response)["error"]["details"]["fields"]
 
 
+def _raise_timeout(request: httpx.Request) -> httpx.Response:
+    raise httpx.ReadTimeout("slow", request=request)
+
+
+def _raise_unreachable(request: httpx.Request) -> httpx.Response:
+    raise httpx.ConnectError("refused", request=request)
+
+
+@pytest.mark.parametrize(
+    "responder",
+    [
+        lambda request: httpx.Response(503),
+        lambda request: httpx.Response(429, headers={"Retry-After": "soon"}),
+        _raise_timeout,
+        _raise_unreachable,
+    ],
+    ids=["503", "429", "timeout", "unreachable"],
+)
+def test_an_issuer_down_at_save_is_424_provider_unavailable_and_nothing_is_stored(
+    api, provider_mock, aws_env, responder
+):
+    provider_mock.responder = responder
+    response = api.save(
+        "generic_oidc",
+        {"client_id": "c-1", "client_secret": "s-1", "issuer": "https://idp.example.com"},
+    )
+    assert response["statusCode"] == 424
+    error = body_of(response)["error"]
+    assert error["code"] == "provider_unavailable" and error["details"]["step"] == "discovery"
+    assert aws_env.dynamodb.scan(TableName=aws_env.table_name)["Items"] == []
+
+
 # Logging ---------------------------------------------------------------------------
 
 
@@ -217,3 +249,30 @@ def test_a_token_host_refused_at_callback_time_redirects_with_an_error(api, prov
     assert location_query(response)["error"] == ["unsafe_url"]
     entry = api.integration("zendesk")
     assert (entry["status"], entry["status_reason"]) == ("error", "unsafe_url")
+
+
+# Revocation answers ----------------------------------------------------------------
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    status=st.integers(100, 599),
+    headers=st.dictionaries(
+        st.sampled_from(["content-type", "retry-after", "www-authenticate", "x-anything"]),
+        st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=40),
+        max_size=3,
+    ),
+    body=st.one_of(st.binary(max_size=200), json_values.map(lambda v: json.dumps(v).encode())),
+)
+def test_any_revocation_answer_leaves_at_most_the_tokens_worth_retrying(status, headers, body):
+    from byoc.oauth.client import App, TokenEndpointClient
+
+    outbound = OutboundClient(
+        transport=httpx.MockTransport(lambda request: httpx.Response(status, headers=headers, content=body))
+    )
+    client = TokenEndpointClient(outbound, allow_local_http=False)
+    app = App(provider=get_registry().get("gitlab"), client_id="c-1", client_secret="s-1", config={})
+    tokens = {"access_token": "at-1", "refresh_token": "rt-1"}
+    left = client.revoke(app, tokens)  # never raises, whatever the provider sends
+    retryable = status >= 500 or status == 429
+    assert left == (tokens if retryable and status != 200 else {})

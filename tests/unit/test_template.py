@@ -36,6 +36,7 @@ CODE_FOLDERS = {
     "DisconnectFunction": "functions/disconnect/",
     "GetTokenFunction": "functions/get_token/",
     "RefreshIdleFunction": "functions/refresh_idle/",
+    "RevokeTokensFunction": "functions/revoke_tokens/",
 }
 ALLOWED_ACTIONS = {
     "ListIntegrationsFunction": {"dynamodb:Query"},
@@ -45,6 +46,7 @@ ALLOWED_ACTIONS = {
         "dynamodb:UpdateItem",
         "kms:GenerateDataKey",
         "kms:Decrypt",
+        "sqs:SendMessage",
         "events:PutEvents",
     },
     "OAuthStartFunction": {"dynamodb:GetItem", "dynamodb:PutItem"},
@@ -54,26 +56,42 @@ ALLOWED_ACTIONS = {
         "dynamodb:UpdateItem",
         "dynamodb:PutItem",
         "kms:Decrypt",
+        "sqs:SendMessage",
         "events:PutEvents",
     },
     "DisconnectFunction": {
         "dynamodb:GetItem",
         "dynamodb:DeleteItem",
         "dynamodb:UpdateItem",
+        "dynamodb:PutItem",
         "kms:Decrypt",
+        "sqs:SendMessage",
         "events:PutEvents",
     },
-    "GetTokenFunction": {"dynamodb:GetItem", "dynamodb:UpdateItem", "kms:Decrypt", "events:PutEvents"},
+    "GetTokenFunction": {
+        "dynamodb:GetItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:PutItem",
+        "kms:Decrypt",
+        "sqs:SendMessage",
+        "events:PutEvents",
+    },
     "RefreshIdleFunction": {
         "dynamodb:Query",
         "dynamodb:GetItem",
         "dynamodb:UpdateItem",
+        "dynamodb:PutItem",
         "kms:Decrypt",
+        "sqs:SendMessage",
         "events:PutEvents",
     },
+    # The revocation queue's consumer: reads and deletes REVOKE# items, opens their tokens.
+    "RevokeTokensFunction": {"dynamodb:GetItem", "dynamodb:DeleteItem", "kms:Decrypt"},
 }
 TABLE_ARN = {"Fn::GetAtt": ["ConnectionsTable", "Arn"]}
 IDLE_INDEX_ARN = {"Fn::Sub": "${ConnectionsTable.Arn}/index/IdleIndex"}
+QUEUE_INDEX_ARN = {"Fn::Sub": "${ConnectionsTable.Arn}/index/RefreshQueueIndex"}
+QUEUE_ARN = {"Fn::GetAtt": ["RevocationQueue", "Arn"]}
 KEY_ARN = {"Fn::GetAtt": ["CredentialsKey", "Arn"]}
 CONTEXT = {"org_id": "org-1", "provider": "github", "purpose": "credentials"}
 
@@ -365,8 +383,20 @@ def test_the_table_is_keyed_by_pk_and_sk() -> None:
     ]
 
 
-def test_the_idle_index_holds_only_keys_ordered_by_last_refresh() -> None:
-    [index] = RESOURCES["ConnectionsTable"]["Properties"]["GlobalSecondaryIndexes"]
+def test_the_refresh_queue_index_holds_only_keys_ordered_by_next_attempt() -> None:
+    queue, _ = RESOURCES["ConnectionsTable"]["Properties"]["GlobalSecondaryIndexes"]
+    assert queue == {
+        "IndexName": "RefreshQueueIndex",
+        "KeySchema": [
+            {"AttributeName": "refresh_pk", "KeyType": "HASH"},
+            {"AttributeName": "next_attempt_at", "KeyType": "RANGE"},
+        ],
+        "Projection": {"ProjectionType": "KEYS_ONLY"},
+    }
+
+
+def test_the_previous_releases_idle_index_is_kept_unchanged_for_one_release() -> None:
+    _, index = RESOURCES["ConnectionsTable"]["Properties"]["GlobalSecondaryIndexes"]
     assert index == {
         "IndexName": "IdleIndex",
         "KeySchema": [
@@ -474,18 +504,52 @@ def test_dynamodb_is_granted_on_the_table_or_its_idle_index_only(function: str) 
         s for s in statements(function) if any(a.startswith("dynamodb:") for a in as_list(s["Action"]))
     ]
     assert all(
-        resource in (TABLE_ARN, IDLE_INDEX_ARN) for s in dynamodb for resource in as_list(s["Resource"])
+        resource in (TABLE_ARN, IDLE_INDEX_ARN, QUEUE_INDEX_ARN)
+        for s in dynamodb
+        for resource in as_list(s["Resource"])
     )
 
 
-def test_only_the_idle_refresh_reads_the_idle_index() -> None:
+@pytest.mark.parametrize("index", [IDLE_INDEX_ARN, QUEUE_INDEX_ARN])
+def test_only_the_idle_refresh_reads_the_idle_indexes(index: dict[str, str]) -> None:
     readers = [
         name
         for name in functions()
         for statement in statements(name)
-        if IDLE_INDEX_ARN in as_list(statement["Resource"])
+        if index in as_list(statement["Resource"])
     ]
     assert readers == ["RefreshIdleFunction"]
+
+
+@pytest.mark.parametrize("function", sorted(CODE_FOLDERS))
+def test_sqs_is_granted_on_the_revocation_queue_only(function: str) -> None:
+    sqs = [s for s in statements(function) if any(a.startswith("sqs:") for a in as_list(s["Action"]))]
+    assert all(s["Resource"] == QUEUE_ARN for s in sqs)
+
+
+def test_the_revocation_queue_hands_failures_to_a_dead_letter_queue_and_its_consumer_reports_them() -> None:
+    queue = RESOURCES["RevocationQueue"]["Properties"]
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": ["RevocationDeadLetterQueue", "Arn"]},
+        "maxReceiveCount": 5,
+    }
+    assert queue["SqsManagedSseEnabled"] is True
+    consumer = functions()["RevokeTokensFunction"]
+    assert queue["VisibilityTimeout"] >= 6 * consumer["Timeout"]
+    [event] = consumer["Events"].values()
+    assert event["Type"] == "SQS"
+    assert event["Properties"]["Queue"] == QUEUE_ARN
+    assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_dead_letters_and_invoke_errors_raise_alarms() -> None:
+    dead = RESOURCES["RevocationDeadLettersAlarm"]["Properties"]
+    assert dead["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    assert dead["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["RevocationDeadLetterQueue", "QueueName"]}}
+    ]
+    [query] = RESOURCES["InvokeErrorsAlarm"]["Properties"]["Metrics"]
+    assert query["Expression"] == "SELECT SUM(InvokeErrors) FROM SCHEMA(Byoc, service)"
 
 
 def test_listing_integrations_may_only_query_the_table() -> None:

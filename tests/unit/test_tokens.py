@@ -239,3 +239,11 @@ def test_idle_settings_are_read_from_the_environment():
 def test_bad_idle_settings_fail_loudly(env):
     with pytest.raises(ConfigurationError):
         idle_settings(env)
+
+
+def test_idle_refresh_backs_off_from_an_hour_to_a_day():
+    from byoc.usecases.idle import retry_delay
+
+    assert [retry_delay(n, 0.5) for n in (1, 2, 3)] == [3600, 7200, 14400]
+    assert retry_delay(30, 0.5) == 86400
+    assert 0.75 * 3600 <= retry_delay(1, 0.0) < retry_delay(1, 1.0) <= 1.25 * 3600

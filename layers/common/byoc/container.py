@@ -112,7 +112,8 @@ def disconnect_service() -> DisconnectService:
 def store() -> Store:
     from byoc.aws.store import Store
 
-    return Store(get_settings().table_name)
+    settings = get_settings()
+    return Store(settings.table_name, idle_seconds=settings.idle_refresh_days * 86400)
 
 
 def cipher() -> Cipher:

@@ -185,6 +185,8 @@ class Connection:
     updated_at: str = ""
     last_refreshed_at: int | None = None
     lease_until: int | None = None
+    # Idle refreshes that failed for now in a row (the refresh queue's backoff); 0 after a success.
+    refresh_failures: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "status", Status(self.status))
@@ -192,6 +194,14 @@ class Connection:
     @property
     def is_active(self) -> bool:
         return self.status is Status.ACTIVE
+
+    def reconnect_message(self) -> str | None:
+        """What a token caller reads about an ``error`` connection: the reason, and whether it had a grant."""
+        recorded = self.status_message or reason_message(self.status_reason or "")
+        if not self.tokens:  # it never had a grant: nothing was revoked or expired
+            why = recorded or "no reason was recorded."
+            return f"Connecting failed: {why} Fix the app if needed, then connect."
+        return f"{recorded} Reconnect the integration." if recorded else None
 
     @property
     def app_fingerprint(self) -> str:
@@ -209,6 +219,7 @@ class Connection:
             scopes=grant.scopes,
             metadata=grant.metadata,
             last_refreshed_at=now,
+            refresh_failures=0,
             updated_at=now_iso(now),
             lease_until=None,
         )

@@ -10,7 +10,11 @@ from typing import Any
 
 from byoc.model import DEFAULT_STATUS, Connection, OAuthState, Status, now_iso
 
+# The previous release's sparse IdleIndex (idle_pk, last_refreshed_at): read for its records, never written.
 IDLE_PARTITION = "oauth"
+# The sparse RefreshQueueIndex (refresh_pk, next_attempt_at): when idle refresh next tries a record.
+REFRESH_QUEUE_PARTITION = "oauth"
+DEFAULT_IDLE_SECONDS = 14 * 86400
 
 
 def attr_s(value: str) -> dict[str, str]:
@@ -60,16 +64,28 @@ def _optional_attributes(connection: Connection) -> dict[str, Any]:
         "status_reason": attr_s(c.status_reason) if c.status_reason else None,
         "status_message": attr_s(c.status_message) if c.status_message else None,
         "last_refreshed_at": attr_n(c.last_refreshed_at) if c.last_refreshed_at is not None else None,
+        "refresh_failures": attr_n(c.refresh_failures) if c.refresh_failures else None,
     }
     return {k: v for k, v in optional.items() if v is not None}
 
 
-def in_idle_index(connection: Connection) -> bool:
-    """Whether the record belongs in the sparse IdleIndex (active, refreshable, obtained at a known time)."""
+def in_refresh_queue(connection: Connection) -> bool:
+    """Whether the record belongs in RefreshQueueIndex (active, refreshable, obtained at a known time)."""
     return connection.is_active and connection.has_refresh_token and connection.last_refreshed_at is not None
 
 
-def connection_item(connection: Connection) -> dict[str, Any]:
+def queue_attributes(connection: Connection, idle_seconds: int) -> dict[str, Any]:
+    """``refresh_pk`` and ``next_attempt_at`` (its token obtained + the idle period), or nothing."""
+    if not in_refresh_queue(connection):
+        return {}
+    assert connection.last_refreshed_at is not None
+    return {
+        "refresh_pk": attr_s(REFRESH_QUEUE_PARTITION),
+        "next_attempt_at": attr_n(connection.last_refreshed_at + idle_seconds),
+    }
+
+
+def connection_item(connection: Connection, idle_seconds: int = DEFAULT_IDLE_SECONDS) -> dict[str, Any]:
     c = connection
     item: dict[str, Any] = {
         **connection_key(c.org_id, c.provider),
@@ -84,9 +100,8 @@ def connection_item(connection: Connection) -> dict[str, Any]:
         "created_at": attr_s(c.created_at),
         "updated_at": attr_s(c.updated_at),
         **_optional_attributes(c),
+        **queue_attributes(c, idle_seconds),
     }
-    if in_idle_index(c):
-        item["idle_pk"] = attr_s(IDLE_PARTITION)
     return item
 
 
@@ -111,6 +126,7 @@ def connection_from_item(item: dict[str, Any]) -> Connection:
         updated_at=_opt_s(item, "updated_at") or "",
         last_refreshed_at=_opt_n(item, "last_refreshed_at"),
         lease_until=_opt_n(item, "lease_until"),
+        refresh_failures=_opt_n(item, "refresh_failures") or 0,
     )
 
 

@@ -16,14 +16,16 @@ from typing import Any
 
 from byoc.aws import clients
 from byoc.aws.items import (
+    DEFAULT_IDLE_SECONDS,
     IDLE_PARTITION,
+    REFRESH_QUEUE_PARTITION,
     attr_n,
     attr_s,
     attr_str_map,
     connection_from_item,
     connection_item,
     connection_key,
-    in_idle_index,
+    in_refresh_queue,
     revocation_from_item,
     revocation_item,
     revocation_key,
@@ -54,9 +56,11 @@ def _conditional(call: Callable[..., Any], **params: Any) -> Any | None:
 class Store:
     """Connection records and state items in one DynamoDB table."""
 
-    def __init__(self, table_name: str, client: Any = None):
+    def __init__(self, table_name: str, client: Any = None, *, idle_seconds: int = DEFAULT_IDLE_SECONDS):
         self.table_name = table_name
         self._client = client
+        # A record comes due for idle refresh this long after its token was obtained.
+        self.idle_seconds = idle_seconds
 
     @property
     def client(self) -> Any:
@@ -100,10 +104,10 @@ class Store:
     def put_connection(self, connection: Connection, *, expected_credentials_id: str | None) -> None:
         """Create or replace a record; replacing requires the record to be the one we read."""
         if expected_credentials_id is None:
-            self._put(connection_item(connection), "attribute_not_exists(pk)", None)
+            self._put(connection_item(connection, self.idle_seconds), "attribute_not_exists(pk)", None)
         else:
             self._put(
-                connection_item(connection),
+                connection_item(connection, self.idle_seconds),
                 "credentials_id = :cid",
                 {":cid": attr_s(expected_credentials_id)},
             )
@@ -113,7 +117,7 @@ class Store:
     ) -> None:
         """Write tokens (callback, refresh): only over the record version we read."""
         self._put(
-            connection_item(connection),
+            connection_item(connection, self.idle_seconds),
             "credentials_id = :cid AND token_version = :tv",
             {":cid": attr_s(expected_credentials_id), ":tv": attr_n(expected_token_version)},
         )
@@ -238,10 +242,16 @@ class Store:
             "token_expires_at": attr_n(c.token_expires_at) if c.token_expires_at is not None else None,
             "scopes": attr_s(c.scopes) if c.scopes else None,
             "last_refreshed_at": attr_n(c.last_refreshed_at) if c.last_refreshed_at is not None else None,
-            "idle_pk": attr_s(IDLE_PARTITION) if in_idle_index(c) else None,
+            "refresh_pk": attr_s(REFRESH_QUEUE_PARTITION) if in_refresh_queue(c) else None,
+            "next_attempt_at": (
+                attr_n(c.last_refreshed_at + self.idle_seconds)
+                if in_refresh_queue(c) and c.last_refreshed_at is not None
+                else None
+            ),
         }
         values = {f":{k}": v for k, v in sets.items() if v is not None}
-        removes = ["lease_until", "lease_owner"] + [k for k, v in sets.items() if v is None]
+        removes = ["lease_until", "lease_owner", "idle_pk", "refresh_failures"]
+        removes += [k for k, v in sets.items() if v is None]
         expression = "SET " + ", ".join(f"{k} = :{k}" for k, v in sets.items() if v is not None)
         answer = self._update(
             c.org_id,
@@ -269,40 +279,73 @@ class Store:
 
         Returns False when the record changed meanwhile (reconnected, saved again, deleted).
         """
-        answer = self._update(
-            connection.org_id,
-            connection.provider,
-            UpdateExpression="SET #s = :error, status_reason = :reason, status_message = :message, "
-            "updated_at = :now REMOVE idle_pk, lease_until, lease_owner",
-            ConditionExpression=_SAME_ACTIVE_VERSION,
-            ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues={
+        return self._update_unchanged(
+            connection,
+            "SET #s = :error, status_reason = :reason, status_message = :message, "
+            "updated_at = :now REMOVE idle_pk, refresh_pk, next_attempt_at, lease_until, lease_owner",
+            {
                 ":error": attr_s(Status.ERROR.value),
                 ":reason": attr_s(reason),
                 ":message": attr_s(reason_message(reason) or reason),
                 ":now": attr_s(now_iso()),
-                **_version_values(connection, connection.token_version),
             },
+        )
+
+    def _update_unchanged(self, connection: Connection, expression: str, values: dict[str, Any]) -> bool:
+        """One UpdateItem over the version read, while active; False when the record moved on."""
+        answer = self._update(
+            connection.org_id,
+            connection.provider,
+            UpdateExpression=expression,
+            ConditionExpression=_SAME_ACTIVE_VERSION,
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={**values, **_version_values(connection, connection.token_version)},
         )
         return answer is not None
 
-    def list_idle(self, refreshed_before: int, limit: int) -> list[tuple[str, str]]:
-        """(org_id, provider) of active connections with a refresh token last refreshed before
-        ``refreshed_before``, oldest first, at most ``limit``: one Query of the sparse IdleIndex."""
-        answer = self.client.query(
-            TableName=self.table_name,
+    def list_due(self, now: int, limit: int) -> list[tuple[str, str]]:
+        """(org_id, provider) of connections whose next idle-refresh attempt is due, earliest first,
+        at most ``limit``: one Query of the sparse RefreshQueueIndex."""
+        return self._keys_of(
+            IndexName="RefreshQueueIndex",
+            KeyConditionExpression="refresh_pk = :p AND next_attempt_at <= :now",
+            ExpressionAttributeValues={":p": attr_s(REFRESH_QUEUE_PARTITION), ":now": attr_n(now)},
+            Limit=limit,
+        )
+
+    def list_idle_legacy(self, refreshed_before: int, limit: int) -> list[tuple[str, str]]:
+        """Records of the previous release still in IdleIndex (nothing writes ``idle_pk`` now; each
+        record leaves it at its next write, so this empties). Removed with IdleIndex next release."""
+        return self._keys_of(
             IndexName="IdleIndex",
             KeyConditionExpression="idle_pk = :p AND last_refreshed_at < :before",
             ExpressionAttributeValues={":p": attr_s(IDLE_PARTITION), ":before": attr_n(refreshed_before)},
-            ScanIndexForward=True,
             Limit=limit,
         )
+
+    def _keys_of(self, **query: Any) -> list[tuple[str, str]]:
+        answer = self.client.query(TableName=self.table_name, ScanIndexForward=True, **query)
         found = []
         for item in answer.get("Items", []):
             pk, sk = item["pk"]["S"], item["sk"]["S"]
             if pk.startswith("ORG#") and sk.startswith("CONN#"):
                 found.append((pk.removeprefix("ORG#"), sk.removeprefix("CONN#")))
         return found
+
+    def defer_refresh(self, connection: Connection, *, until: int) -> bool:
+        """Move a connection back in the refresh queue after a failure for now (backoff).
+
+        Only over the version read and while active; the old IdleIndex entry goes too.
+        """
+        return self._update_unchanged(
+            connection,
+            "SET refresh_pk = :p, next_attempt_at = :until, refresh_failures = :failures REMOVE idle_pk",
+            {
+                ":p": attr_s(REFRESH_QUEUE_PARTITION),
+                ":until": attr_n(until),
+                ":failures": attr_n(connection.refresh_failures + 1),
+            },
+        )
 
     def drop_tokens(self, org_id: str, provider: str) -> Connection | None:
         """Forget a connection's tokens but keep its credentials: back to ``pending_setup``.
@@ -315,8 +358,8 @@ class Store:
             provider,
             UpdateExpression="SET #s = :pending, has_refresh_token = :false, metadata = :empty, "
             "updated_at = :now, token_version = token_version + :one "
-            "REMOVE tokens, token_expires_at, scopes, status_reason, status_message, "
-            "last_refreshed_at, idle_pk, lease_until, lease_owner",
+            "REMOVE tokens, token_expires_at, scopes, status_reason, status_message, last_refreshed_at, "
+            "idle_pk, refresh_pk, next_attempt_at, refresh_failures, lease_until, lease_owner",
             ConditionExpression="attribute_exists(pk)",
             ExpressionAttributeNames={"#s": "status"},
             ExpressionAttributeValues={
@@ -360,7 +403,7 @@ def _status_update(status: Status, reason: str | None, message: str | None) -> t
         else:
             removes.append(name)
     if status is not Status.ACTIVE:
-        removes.append("idle_pk")
+        removes += ["idle_pk", "refresh_pk", "next_attempt_at"]
     return "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else ""), values
 
 

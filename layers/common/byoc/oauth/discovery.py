@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from byoc.errors import DiscoveryFailed
+from byoc.errors import DiscoveryFailed, ProviderStepFailed
 from byoc.oauth import answers
 from byoc.outbound import DISCOVERY_MAX_BYTES, OutboundClient, check_url
 
@@ -30,6 +30,8 @@ def discover(client: OutboundClient, issuer: str, *, allow_local_http: bool) -> 
     response = client.request(
         "GET", url, headers={"Accept": "application/json"}, max_bytes=DISCOVERY_MAX_BYTES
     )
+    if response.status_code >= 500 or response.status_code == 429:  # down for now, not misconfigured
+        raise ProviderStepFailed("discovery", "provider_unavailable")
     if response.status_code != 200:
         raise DiscoveryFailed("the issuer's discovery document could not be read")
     document = _document_of(response.body, issuer)

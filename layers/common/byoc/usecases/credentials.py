@@ -19,7 +19,15 @@ from byoc import metrics
 from byoc.aws.crypto import Cipher
 from byoc.aws.events import EventPublisher
 from byoc.aws.store import Store
-from byoc.errors import DiscoveryFailed, OutboundError, UnsafeUrl, ValidationFailed
+from byoc.errors import (
+    DiscoveryFailed,
+    OutboundConnectError,
+    OutboundError,
+    OutboundTimeout,
+    ProviderStepFailed,
+    UnsafeUrl,
+    ValidationFailed,
+)
 from byoc.model import Connection, EventType, Principal, Status, now_iso, require_admin
 from byoc.oauth import discovery, protocol
 from byoc.oauth.client import TokenEndpointClient
@@ -128,8 +136,10 @@ class CredentialService:
             raise ValidationFailed({"issuer": exc.message}) from None
         except UnsafeUrl:
             raise ValidationFailed({"issuer": "must be a public https URL"}) from None
+        except (OutboundTimeout, OutboundConnectError) as exc:  # the issuer's fault, for now: 424
+            raise ProviderStepFailed("discovery", exc.code) from None
         except OutboundError:
-            raise ValidationFailed({"issuer": "the discovery document could not be fetched"}) from None
+            raise ValidationFailed({"issuer": "the discovery document could not be read"}) from None
         if protocol.client_auth_method(provider, config) not in found.auth_methods:
             raise ValidationFailed({"client_auth_method": "the issuer does not support this method"})
         discovered = {

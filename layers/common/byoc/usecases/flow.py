@@ -116,14 +116,8 @@ class FlowService:
     def start(
         self, principal: Principal, provider_id: str | None, return_to: str | None, api_base_url: str
     ) -> StartResult:
-        require_admin(principal)
-        if not provider_id:
-            raise InvalidRequest("Name the provider: /oauth/start?provider=<id>.")
-        provider = self.registry.oauth(provider_id)
+        provider, connection = self._configured(principal, provider_id)
         path = check_return_to(return_to)
-        connection = self.store.get_connection(principal.org_id, provider.id)
-        if connection is None or not connection.client_id:
-            raise IntegrationNotConfigured()
         endpoints = protocol.resolve_endpoints(
             provider, connection.config, allow_local_http=self.settings.allow_local_http
         )
@@ -154,6 +148,16 @@ class FlowService:
             ),
             cookie=self._binding_cookie(binding, callback_uri),
         )
+
+    def _configured(self, principal: Principal, provider_id: str | None) -> tuple[Provider, Connection]:
+        require_admin(principal)
+        if not provider_id:
+            raise InvalidRequest("Name the provider: /oauth/start?provider=<id>.")
+        provider = self.registry.oauth(provider_id)
+        connection = self.store.get_connection(principal.org_id, provider.id)
+        if connection is None or not connection.client_id:
+            raise IntegrationNotConfigured()
+        return provider, connection
 
     def _authorize_url(
         self,

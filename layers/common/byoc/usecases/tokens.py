@@ -1,9 +1,8 @@
 """Fresh access tokens for the product's own services, refreshed without races.
 
-``TokenService.get_token(org_id, provider)`` is the only place a token leaves the
-store. It answers ``{"access_token", "token_type", "expires_at", "scopes",
-"metadata"}`` or raises ``IntegrationNotConfigured``, ``ReconnectRequired``,
-``ProviderUnavailable`` or ``InvalidRequest``.
+``TokenService.get_token`` is the only place a token leaves the store: ``{"access_token",
+"token_type", "expires_at", "use_until", "token_version", "scopes", "metadata"}``, or
+``IntegrationNotConfigured``, ``ReconnectRequired``, ``ProviderUnavailable``, ``InvalidRequest``.
 
 Warm read: one consistent GetItem and, while the record's data key is cached
 (``byoc.crypto.DATA_KEY_CACHE``: bounded, short-lived, empty at start-up), no KMS
@@ -60,7 +59,7 @@ from byoc.errors import (
     UnknownProvider,
     UnsafeUrl,
 )
-from byoc.model import PERMANENT_REASONS, Connection, EventType, Status, TokenGrant, reason, reason_message
+from byoc.model import PERMANENT_REASONS, Connection, EventType, Status, TokenGrant, reason
 from byoc.oauth.client import App, TokenEndpointClient
 from byoc.oauth.grants.base import Grant, grant_for
 from byoc.oauth.protocol import TokenSet
@@ -210,15 +209,18 @@ class TokenService:
     # Refreshing ----------------------------------------------------------------------
 
     def refresh_under_lease(self, provider: Provider, connection: Connection) -> str:
-        """Refresh one connection if its lease is free (idle refresh): refreshed, skipped or failed."""
+        """Refresh one connection if its lease is free (idle refresh): "refreshed", "skipped" (being
+        refreshed right now), "failed" (the grant is refused: status error) or "unavailable" (for now)."""
         now = self.now()
         owner = secrets.token_hex(8)
         if not self.store.take_lease(connection, owner=owner, until=now + self.lease_seconds, now=now):
             return "skipped"  # being refreshed right now
         try:
             self._refresh_holding_lease(provider, connection, owner)
-        except (ReconnectRequired, ProviderUnavailable, IntegrationNotConfigured):
+        except (ReconnectRequired, IntegrationNotConfigured):
             return "failed"
+        except ProviderUnavailable:
+            return "unavailable"
         return "refreshed"
 
     def _refreshed(self, provider: Provider, connection: Connection) -> Connection:
@@ -407,20 +409,10 @@ def _readable(connection: Connection | None) -> Connection:
     if connection is None:
         raise IntegrationNotConfigured()
     if connection.status is Status.ERROR:
-        raise ReconnectRequired(_reconnect_message(connection))
+        raise ReconnectRequired(connection.reconnect_message())
     if not connection.is_active or not connection.tokens:
         raise IntegrationNotConfigured("This integration is not connected yet: connect it first.")
     return connection
-
-
-def _reconnect_message(connection: Connection) -> str | None:
-    """What the caller reads: the recorded reason, and whether a grant ever existed."""
-    recorded = connection.status_message or reason_message(connection.status_reason or "")
-    if not connection.tokens:  # it never had a grant: nothing was revoked or expired
-        return (
-            f"Connecting failed: {recorded or 'no reason was recorded.'} Fix the app if needed, then connect."
-        )
-    return f"{recorded} Reconnect the integration." if recorded else None
 
 
 def _only_the_secret_rotated(current: Connection | None, read: Connection) -> bool:
