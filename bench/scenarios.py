@@ -27,7 +27,7 @@ SETTINGS_ENV = {
     "FRONTEND_URL": "https://app.example.com",
     "PUBLIC_API_URL": "",
     "ORG_CLAIM": "org_id",
-    "ADMIN_CLAIM": "",
+    "ADMIN_CLAIM": "org_role=admin",
     "BROWSER_BINDING": "false",
     "ALLOW_LOCAL_HTTP": "false",
     "POWERTOOLS_SERVICE_NAME": "byoc",
@@ -135,7 +135,7 @@ def _provider_client(mock: Any) -> Any:
 
 
 def claims(org: str = ORG) -> dict[str, str]:
-    return {"org_id": org, "sub": "user-1"}
+    return {"org_id": org, "sub": "user-1", "org_role": "admin"}
 
 
 def list_event() -> dict[str, Any]:

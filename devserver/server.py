@@ -379,6 +379,10 @@ class LocalServer:
         bus = create_event_bus(clients["events"], backend.event_bus_name)
         return table, key, bus
 
+    def _hosts(self) -> set[str]:
+        """The Host values this server answers: the address it listens on, by IP or by name."""
+        return {f"{HOST}:{self.port}", f"localhost:{self.port}"}
+
     def _load_functions(self, serial: int) -> None:
         """Every routed function and every queue consumer, loaded now (a failed load is kept)."""
         sources: list[Route | Consumer] = [*self.routes, *self.consumers]
@@ -509,6 +513,10 @@ class LocalServer:
 
     def _respond(self, request: _RequestHandler, raw_path: str, raw_query: str) -> int:
         method = request.command
+        if (request.headers.get("Host") or "").lower() not in self._hosts():
+            # A DNS-rebinding page reaches 127.0.0.1 under its own name: only our own names are served.
+            message = f"Call this server as http://{HOST}:{self.port} or http://localhost:{self.port}."
+            return self._error(request, 421, "misdirected_request", message, close=True)
         try:
             body = _read_body(request)
         except _RequestTooLarge as exc:

@@ -55,7 +55,7 @@ def base_env(monkeypatch: pytest.MonkeyPatch) -> None:
         "FRONTEND_URL": FRONTEND,
         "PUBLIC_API_URL": "",
         "ORG_CLAIM": "org_id",
-        "ADMIN_CLAIM": "",
+        "ADMIN_CLAIM": "org_role=admin",
         "BROWSER_BINDING": "false",
         "ALLOW_LOCAL_HTTP": "false",
         "POWERTOOLS_SERVICE_NAME": "byoc",

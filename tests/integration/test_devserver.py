@@ -185,6 +185,24 @@ class TestRealTemplate:
             "ApproximateNumberOfMessagesNotVisible": "0",
         }
 
+    @pytest.mark.parametrize("host", ["evil.example", "evil.example:{port}", "127.0.0.1:1", "0.0.0.0:{port}"])
+    def test_a_request_under_another_host_name_is_refused(self, server: LocalServer, host: str) -> None:
+        # A DNS-rebinding page in the developer's browser reaches 127.0.0.1 under its own name
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        try:
+            connection.request(
+                "GET", "/integrations", headers={"Host": host.format(port=server.port), "X-Org-Id": "o"}
+            )
+            response = connection.getresponse()
+            assert response.status == 421
+            assert json.loads(response.read())["error"]["code"] == "misdirected_request"
+        finally:
+            connection.close()
+
+    def test_localhost_is_one_of_our_names(self, server: LocalServer) -> None:
+        with httpx.Client(base_url=f"http://localhost:{server.port}", trust_env=False, timeout=10) as client:
+            assert client.get("/integrations", headers={"X-Org-Id": "o"}).status_code == 200
+
     def test_moto_dynamodb_is_serialized_while_the_server_runs(self, server: LocalServer) -> None:
         # moto evaluates a condition and writes in two steps; the local server locks each item
         # call, as DynamoDB applies it atomically (else local refresh races show false invalid_grant)
@@ -243,7 +261,7 @@ class TestRealTemplate:
         assert error_code(response) == "payload_too_large"
 
     def test_save_then_start_sets_the_binding_cookie(self, client: httpx.Client) -> None:
-        headers = {"X-Org-Id": "org-cookie"}
+        headers = {"X-Org-Id": "org-cookie", "X-Org-Role": "admin"}
         saved = client.post(
             "/integrations",
             json={"provider": "github", "credentials": {"client_id": "cid-123", "client_secret": "shh"}},

@@ -1,7 +1,8 @@
 """Authorization inside an org: saving, deleting and starting need an admin; listing needs membership.
 
-The admin rule is the stack parameter ``AdminClaim`` (``ADMIN_CLAIM``, ``claim=value``); empty
-lets any member do everything. Locally the ``X-Org-Role`` header stands in for the claim.
+The admin rule is the stack parameter ``AdminClaim`` (``ADMIN_CLAIM``, ``claim=value``), required
+unless ``AnyMemberIsAdmin`` (``ANY_MEMBER_ADMIN``) says every member may do everything. Locally
+the ``X-Org-Role`` header stands in for the claim.
 """
 
 from __future__ import annotations
@@ -96,8 +97,28 @@ def test_a_caller_without_the_role_claim_is_not_an_admin(api, aws_env):
     assert connection_items(aws_env) == []
 
 
-def test_without_an_admin_rule_any_member_may_save(api):
+def test_every_member_may_save_only_when_the_deployment_says_so(api, configure):
+    configure(ADMIN_CLAIM="", ANY_MEMBER_ADMIN="true")
     assert api.save("zendesk", ZENDESK, claims=MEMBER)["statusCode"] == 200
+
+
+def test_a_deployment_naming_no_admin_rule_is_misconfigured_not_open(api, configure, aws_env):
+    configure(ADMIN_CLAIM="", ANY_MEMBER_ADMIN="false")
+    response = api.save("zendesk", ZENDESK, claims=MEMBER)
+    assert response["statusCode"] == 500
+    assert body_of(response)["error"]["code"] == "misconfigured"
+    assert connection_items(aws_env) == []
+
+
+def test_locally_the_admin_rule_defaults_to_the_role_switch(api, configure, aws_env):
+    configure(ADMIN_CLAIM="", BYOC_LOCAL="true")
+    body = {"provider": "zendesk", "credentials": ZENDESK}
+    member = http_event(
+        "POST", "/integrations", body=body, headers={"X-Org-Id": "org-1", "X-Org-Role": "member"}
+    )
+    assert _forbidden(api.save_fn.lambda_handler(member, api.context))
+    configure(BYOC_LOCAL_ANY_MEMBER_ADMIN="true")
+    assert api.save_fn.lambda_handler(member, api.context)["statusCode"] == 200
 
 
 @pytest.mark.usefixtures("admin_rule")

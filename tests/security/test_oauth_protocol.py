@@ -6,6 +6,7 @@ import base64
 import hashlib
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import httpx
 import pytest
 
 from byoc.oauth.registry import get_registry
@@ -147,3 +148,50 @@ def test_the_code_goes_to_the_token_endpoint_stored_at_start(api, provider_mock)
     [request] = provider_mock.token_requests()
     assert urlsplit(str(request.url)).netloc == "acme.zendesk.com"
     assert parse_qs(request.content.decode())["code"] == ["the-code"]
+
+
+# RFC 9207: an issuer that always sends iss ---------------------------------------------
+
+OIDC_ISSUER = "https://idp.example.com"
+
+
+def _oidc_saved(api, provider_mock) -> None:
+    document = {
+        "issuer": OIDC_ISSUER,
+        "authorization_endpoint": f"{OIDC_ISSUER}/authorize",
+        "token_endpoint": f"{OIDC_ISSUER}/token",
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "authorization_response_iss_parameter_supported": True,
+    }
+
+    def answer(request):
+        if request.url.path.endswith("/openid-configuration"):
+            return httpx.Response(200, json=document)
+        return httpx.Response(200, json={"access_token": "at-1", "token_type": "Bearer", "expires_in": 60})
+
+    provider_mock.responder = answer
+    credentials = {"client_id": "c-1", "client_secret": "s-1", "issuer": OIDC_ISSUER}
+    assert api.save("generic_oidc", credentials)["statusCode"] == 200
+
+
+def test_a_callback_without_iss_from_an_issuer_that_sends_it_is_refused(api, provider_mock):
+    _oidc_saved(api, provider_mock)
+    _, query = api.authorize("generic_oidc")
+    response = api.callback("generic_oidc", urlencode({"code": "the-code", "state": query["state"][0]}))
+    assert location_query(response)["error"] == ["issuer_missing"]
+    assert provider_mock.token_requests() == []
+
+
+def test_a_denial_without_iss_is_still_reported_as_the_denial(api, provider_mock):
+    # django-oauth-toolkit sends iss on success but not on its access_denied redirect
+    _oidc_saved(api, provider_mock)
+    _, query = api.authorize("generic_oidc")
+    response = api.callback("generic_oidc", urlencode({"error": "access_denied", "state": query["state"][0]}))
+    assert location_query(response)["error"] == ["access_denied"]
+
+
+def test_a_callback_with_the_right_iss_connects(api, provider_mock):
+    _oidc_saved(api, provider_mock)
+    _, query = api.authorize("generic_oidc")
+    callback = {"code": "the-code", "state": query["state"][0], "iss": OIDC_ISSUER}
+    assert location_query(api.callback("generic_oidc", urlencode(callback)))["status"] == ["active"]

@@ -31,6 +31,11 @@ HOSTILE_RETURN_PATHS = [
     " /settings",
     "/settings\r\nSet-Cookie: a=b",
     "/" + "a" * 600,
+    # our own outcome parameters would shadow the real ones for a frontend reading the first value
+    "/x?status=active&integration=github",
+    "/x?error=",
+    "/x?tab=1&completion=forged",
+    "/x?integration",
 ]
 
 

@@ -64,7 +64,8 @@ class Api:
 
     @staticmethod
     def claims(org: str, user: str = "user-1", **extra: str) -> dict[str, Any]:
-        return {"org_id": org, "sub": user, **extra}
+        """An org admin's claims (the tests' AdminClaim is org_role=admin) unless ``extra`` says otherwise."""
+        return {"org_id": org, "sub": user, "org_role": "admin", **extra}
 
     def list(self, org: str = "org-1", **kw: Any) -> dict[str, Any]:
         event = http_event("GET", "/integrations", claims=self.claims(org), **kw)

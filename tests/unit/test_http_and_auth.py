@@ -9,7 +9,12 @@ from tests.helpers import FakeLambdaContext, body_of, http_event
 
 
 def settings(**overrides) -> Settings:
-    env = {"TABLE_NAME": "t", "KMS_KEY_ID": "k", "FRONTEND_URL": "https://app.example.com"}
+    env = {
+        "TABLE_NAME": "t",
+        "KMS_KEY_ID": "k",
+        "FRONTEND_URL": "https://app.example.com",
+        "ADMIN_CLAIM": "org_role=admin",
+    }
     env.update(overrides)
     return Settings.from_env(env)
 
@@ -17,7 +22,7 @@ def settings(**overrides) -> Settings:
 def test_org_and_user_come_from_the_jwt_claims():
     request = Request.from_event(http_event("GET", "/integrations", claims={"org_id": "org-1", "sub": "u-1"}))
     principal = principal_from(request, settings())
-    assert (principal.org_id, principal.user_id, principal.is_admin) == ("org-1", "u-1", True)
+    assert (principal.org_id, principal.user_id, principal.is_admin) == ("org-1", "u-1", False)  # no role
 
 
 def test_the_org_claim_name_is_a_setting():

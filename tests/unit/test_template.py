@@ -342,7 +342,9 @@ def test_samconfig_overrides_no_provider_credential() -> None:
         for env in SAMCONFIG.values()
         if isinstance(env, dict)
         for command in env.values()
-        for name in re.findall(r"(\w+)=", command.get("parameters", {}).get("parameter_overrides", ""))
+        for name in re.findall(
+            r"(?:^|\s)(\w+)=", command.get("parameters", {}).get("parameter_overrides", "")
+        )
     ]
     assert overridden
     assert [name for name in overridden if CREDENTIAL_NAME.search(name)] == []
@@ -351,7 +353,7 @@ def test_samconfig_overrides_no_provider_credential() -> None:
 def test_samconfig_only_overrides_declared_parameters() -> None:
     for env in ("dev", "prod"):
         overrides = SAMCONFIG[env]["deploy"]["parameters"]["parameter_overrides"]
-        assert set(re.findall(r"(\w+)=", overrides)) <= set(TEMPLATE["Parameters"])
+        assert set(re.findall(r"(?:^|\s)(\w+)=", overrides)) <= set(TEMPLATE["Parameters"])
 
 
 # ---------------------------------------------------------------- table

@@ -17,7 +17,12 @@ from byoc.usecases.retry import backoff as _backoff
 from byoc.usecases.tokens import TokenService, _scope_list
 
 NOW = 1_800_000_000
-ENV = {"TABLE_NAME": "t", "KMS_KEY_ID": "k", "FRONTEND_URL": "https://app.example.com"}
+ENV = {
+    "TABLE_NAME": "t",
+    "KMS_KEY_ID": "k",
+    "FRONTEND_URL": "https://app.example.com",
+    "ADMIN_CLAIM": "org_role=admin",
+}
 
 
 class Unreachable:

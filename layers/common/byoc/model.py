@@ -85,6 +85,7 @@ _REASONS = (
     Reason("authorization_failed", "The provider reported an error it did not name."),
     Reason("browser_binding_failed", "The callback came from another browser than the one that started."),
     Reason("issuer_mismatch", "The callback names another issuer than the org's."),
+    Reason("issuer_missing", "The callback carries no issuer (iss), which this issuer always sends."),
     Reason("invalid_callback", "The callback carried neither a code nor an error."),
     Reason("credentials_changed", "The org saved other credentials while the user was at the provider."),
     Reason("storage_failed", "The tokens could not be saved: connect again."),
@@ -142,7 +143,7 @@ def reason_message(code: str) -> str | None:
 
 
 # Settings that shape what is asked for, not which app answers (per-org scopes): not in the fingerprint.
-_NOT_THE_APP = frozenset({"scopes", "user_scopes"})
+_NOT_THE_APP = frozenset({"scopes", "user_scopes", "iss_parameter_supported"})
 
 
 def app_fingerprint(provider: str, client_id: str | None, config: dict[str, str]) -> str:
@@ -273,3 +274,5 @@ class OAuthState:
     binding_hash: str | None = None
     # The app the flow started with (states written before it existed have none).
     app_fingerprint: str | None = None
+    # The callback must carry ``iss`` (RFC 9207).
+    iss_required: bool = False

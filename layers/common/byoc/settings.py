@@ -72,6 +72,8 @@ class Settings:
     idle_refresh_days: int = 14
     idle_refresh_batch_size: int = 50
     revocation_queue_url: str = ""
+    # Every org member may manage integrations: only when the deployment says so (ANY_MEMBER_ADMIN).
+    any_member_admin: bool = False
 
     @property
     def frontend_origin(self) -> str:
@@ -85,13 +87,25 @@ class Settings:
         frontend_url = _required(env, "FRONTEND_URL")
         if not frontend_url.startswith(("https://", "http://")):
             raise ConfigurationError("FRONTEND_URL must be an http(s) URL")
+        table_name, kms_key_id = _required(env, "TABLE_NAME"), _required(env, "KMS_KEY_ID")
+        admin_claim = env.get("ADMIN_CLAIM", "").strip()
+        any_member_admin = _flag(env, "ANY_MEMBER_ADMIN", False)
+        if local_mode and not admin_claim and not any_member_admin:
+            admin_claim = "org_role=admin"  # the local page's role switch
+            any_member_admin = _flag(env, "BYOC_LOCAL_ANY_MEMBER_ADMIN", False)
+        role_name, _, role_value = admin_claim.partition("=")
+        if not any_member_admin and not (role_name.strip() and role_value.strip()):
+            raise ConfigurationError(
+                "ADMIN_CLAIM must name the admin role claim (for example org_role=admin), "
+                "or ANY_MEMBER_ADMIN must be true"
+            )
         return cls(
-            table_name=_required(env, "TABLE_NAME"),
-            kms_key_id=_required(env, "KMS_KEY_ID"),
+            table_name=table_name,
+            kms_key_id=kms_key_id,
             frontend_url=frontend_url,
             public_api_url=env.get("PUBLIC_API_URL", "").strip().rstrip("/"),
             org_claim=env.get("ORG_CLAIM", "").strip() or "org_id",
-            admin_claim=env.get("ADMIN_CLAIM", "").strip(),
+            admin_claim=admin_claim,
             browser_binding=_flag(env, "BROWSER_BINDING", False),
             allow_local_http=_flag(env, "ALLOW_LOCAL_HTTP", False),
             local_mode=local_mode,
@@ -102,6 +116,7 @@ class Settings:
             idle_refresh_days=_int_between(env, "IDLE_REFRESH_DAYS", 14, 1, 3650),
             idle_refresh_batch_size=_int_between(env, "IDLE_REFRESH_BATCH_SIZE", 50, 1, 1000),
             revocation_queue_url=env.get("REVOCATION_QUEUE_URL", "").strip(),
+            any_member_admin=any_member_admin,
         )
 
 

@@ -150,6 +150,8 @@ def state_item(state: OAuthState) -> dict[str, Any]:
         value = getattr(state, name)
         if value:
             item[name] = attr_s(value)
+    if state.iss_required:
+        item["iss_required"] = {"BOOL": True}
     return item
 
 
@@ -168,6 +170,7 @@ def state_from_item(item: dict[str, Any]) -> OAuthState:
         issuer=_opt_s(item, "issuer"),
         binding_hash=_opt_s(item, "binding_hash"),
         app_fingerprint=_opt_s(item, "app_fingerprint"),
+        iss_required=bool(item.get("iss_required", {}).get("BOOL", False)),
     )
 
 

@@ -51,6 +51,10 @@ def code_challenge(verifier: str) -> str:
 # Endpoints ---------------------------------------------------------------------------
 
 
+# The config key discovery sets when the issuer sends ``iss`` on every authorization response.
+ISS_SUPPORTED = "iss_parameter_supported"
+
+
 @dataclass(frozen=True, slots=True)
 class Endpoints:
     authorize_url: str
@@ -58,6 +62,8 @@ class Endpoints:
     refresh_url: str
     revocation_url: str | None
     issuer: str | None
+    # The callback must carry ``iss`` (RFC 9207: the registry or the discovery document says so).
+    iss_required: bool = False
 
 
 def _render_optional(template: str | None, values: dict[str, str]) -> str | None:
@@ -81,7 +87,10 @@ def resolve_endpoints(provider: Provider, config: dict[str, str], *, allow_local
     revocation = _render_optional(spec.revocation_url, values)
     revocation_url = _checked(spec, revocation, allow_local_http) if revocation else None
     issuer = spec.issuer or (config.get("issuer") if spec.discovery else None)
-    return Endpoints(authorize_url, token_url, refresh_url, revocation_url, issuer)
+    iss_required = bool(issuer) and (
+        spec.iss_parameter_supported or (spec.discovery and config.get(ISS_SUPPORTED) == "true")
+    )
+    return Endpoints(authorize_url, token_url, refresh_url, revocation_url, issuer, iss_required)
 
 
 def template_values(spec: OAuthSpec, config: dict[str, str]) -> dict[str, str]:

@@ -105,6 +105,9 @@ class OAuthSpec:
     discovery: bool = False
     # The issuer the provider sends as ``iss`` on the callback (RFC 9207), when known.
     issuer: str | None = None
+    # The provider always sends ``iss`` (RFC 9207 authorization_response_iss_parameter_supported):
+    # a callback without it is then refused. Discovery entries learn it from the document.
+    iss_parameter_supported: bool = False
     # Name of a callback parameter naming the host to use for the token URL
     # (Zoho's accounts-server); the value is checked against allowed_host_suffixes.
     token_host_from_callback: str | None = None

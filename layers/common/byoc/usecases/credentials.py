@@ -148,6 +148,8 @@ class CredentialService:
         }
         if found.revocation_endpoint:
             discovered["revocation_endpoint"] = found.revocation_endpoint
+        if found.iss_parameter_supported:
+            discovered[protocol.ISS_SUPPORTED] = "true"
         return discovered
 
     def _check_endpoints(self, provider: Provider, config: dict[str, str]) -> None:

@@ -18,7 +18,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from byoc import metrics
 from byoc.aws.crypto import Cipher
@@ -58,6 +58,8 @@ from byoc.usecases.revocation import Revocations
 STATE_TTL_SECONDS = 600
 BINDING_COOKIE = "byoc_oauth_binding"
 _STATE_SHAPE = re.compile(r"^[A-Za-z0-9_-]{20,128}$")
+# The query parameters the callback adds to the frontend URL; return_to may not carry them.
+RESERVED_PARAMETERS = frozenset({"integration", "status", "error", "completion"})
 _RETURN_PATH = re.compile(r"^/[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*$")
 
 
@@ -78,6 +80,10 @@ def check_return_to(value: str | None) -> str:
     parts = urlsplit(value)
     if parts.scheme or parts.netloc or parts.fragment:
         raise InvalidRequest("return_to must be a path on the frontend, such as /settings/integrations.")
+    reserved = {name for name, _ in parse_qsl(parts.query, keep_blank_values=True)} & RESERVED_PARAMETERS
+    if reserved:  # they would shadow the outcome the callback adds for a frontend reading the first value
+        names = ", ".join(sorted(reserved))
+        raise InvalidRequest(f"return_to must not carry the parameters the callback adds ({names}).")
     return value
 
 
@@ -139,6 +145,7 @@ class FlowService:
                 expires_at=int(self._now()) + STATE_TTL_SECONDS,
                 code_verifier=verifier,
                 issuer=endpoints.issuer,
+                iss_required=endpoints.iss_required,
                 binding_hash=state_hash(binding) if binding else None,
             )
         )
@@ -368,6 +375,8 @@ def _callback_refusal(state: OAuthState, params: CallbackParams) -> str | None:
     """Why a callback with no provider error still cannot be exchanged, or None."""
     if state.issuer and params.iss is not None and params.iss != state.issuer:
         return reason("issuer_mismatch")
+    if state.iss_required and params.iss is None:  # (a provider's error callback is reported before)
+        return reason("issuer_missing")
     if not params.code:
         return reason("invalid_callback")
     return None
