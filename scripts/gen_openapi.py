@@ -175,11 +175,54 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
             }
         ),
     },
+    ("POST", "/oauth/complete"): {
+        "operationId": "completeOAuth",
+        "summary": "Complete a flow whose code waits for the user who started it",
+        "description": "After a callback redirect with status=pending_completion, the frontend sends the "
+        "completion parameter with the signed-in user's JWT. Only the user who started the flow, in the "
+        "same org, may complete it; the code is exchanged then. Single use, valid for 5 minutes.",
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["completion"],
+                        "additionalProperties": False,
+                        "properties": {"completion": {"type": "string", "pattern": "^[A-Za-z0-9_-]{43}$"}},
+                    }
+                }
+            },
+        },
+        "responses": _authenticated(
+            {
+                "200": _json(
+                    "The outcome of the exchange (every provider outcome is a 200).",
+                    {
+                        "type": "object",
+                        "required": ["integration", "status"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "integration": PROVIDER_ID,
+                            "status": {"enum": ["active", "error"]},
+                            "error": {"type": "string", "description": "A reason code (the reason table)."},
+                        },
+                    },
+                    NO_STORE,
+                ),
+                "400": _error("invalid_completion: unknown, expired or used; invalid_request: a wrong body."),
+                "403": _error("flow_not_yours: another user or org started it (the handle stays usable)."),
+                "413": PAYLOAD_TOO_LARGE,
+            }
+        ),
+    },
     ("GET", "/oauth/callback/{provider}"): {
         "operationId": "oauthCallback",
         "summary": "Where the provider sends the browser back; never called by a frontend",
-        "description": "Consumes the state, exchanges the code and ends with a 302 to FrontendUrl plus the "
-        "return path, with integration, status and (on failure) error in the query.",
+        "description": "Consumes the state and ends with a 302 to FrontendUrl plus the return path, with "
+        "integration, status and (on failure) error in the query. A cookie-bound flow exchanges the code "
+        "here (status active or error); an unbound one parks it for its user (status=pending_completion "
+        "and completion, for POST /oauth/complete).",
         "parameters": [
             PROVIDER_PATH,
             _query("state", "The state sent to the provider at start."),

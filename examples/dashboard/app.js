@@ -7,6 +7,7 @@
 //   DELETE /integrations/{provider}            disconnect
 // and reads what the OAuth callback appends when it sends the browser back:
 //   ?integration=<id>&status=active|error[&error=<code>]
+//   ?integration=<id>&status=pending_completion&completion=<handle>  (completed with POST /oauth/complete)
 //
 // Local use only: who is calling is sent as X-Org-Id / X-User-Id / X-Org-Role headers (honoured by
 // the local server alone); a deployed frontend sends "Authorization: Bearer <token>" instead.
@@ -32,6 +33,9 @@
 
   // Why a connection failed, in words. Unknown codes are shown as they are.
   const REASONS = {
+    flow_not_yours: 'Only the user who started this connection may complete it: sign in as that user, or start again.',
+    invalid_completion: 'This sign-in took too long or was already completed. Start the connection again.',
+    issuer_missing: 'The provider did not say who it is (no iss), though its discovery document promises it.',
     access_denied: 'Access was declined at the provider.',
     invalid_client: 'The provider rejected the client ID or secret. Check them, and the client authentication method.',
     unauthorized_client: 'The provider does not allow this OAuth app to use the authorization code flow.',
@@ -245,12 +249,27 @@
     const provider = params.get('integration');
     const status = params.get('status');
     const error = params.get('error');
+    const completion = params.get('completion');
     if (provider === null && status === null) return null;
-    for (const name of ['integration', 'status', 'error']) params.delete(name);
+    for (const name of ['integration', 'status', 'error', 'completion']) params.delete(name);
     const rest = params.toString();
     window.history.replaceState(null, '', window.location.pathname + (rest ? `?${rest}` : '') + window.location.hash);
-    if (!provider || !/^[a-z0-9_-]{1,64}$/.test(provider) || !['active', 'error'].includes(status)) return null;
+    if (!provider || !/^[a-z0-9_-]{1,64}$/.test(provider)) return null;
+    if (status === 'pending_completion' && completion && /^[A-Za-z0-9_-]{43}$/.test(completion)) {
+      return { provider, status, completion };
+    }
+    if (!['active', 'error'].includes(status)) return null;
     return { provider, status, error };
+  }
+
+  // An unbound flow: the code waits for the user who started it, who completes it signed in.
+  async function completeFlow(result) {
+    try {
+      const answer = await api('POST', '/oauth/complete', { completion: result.completion });
+      return { provider: result.provider, status: answer.status, error: answer.error };
+    } catch (error) {
+      return { provider: result.provider, status: 'error', error: error.code || 'invalid_completion' };
+    }
   }
 
   function showCallbackResult(result) {
@@ -811,10 +830,11 @@
     });
     ui.copyRedirect.addEventListener('click', copyRedirect);
 
-    const result = readCallbackResult();
-    loadIntegrations().then(() => {
+    const read = readCallbackResult();
+    const completed = read && read.status === 'pending_completion' ? completeFlow(read) : Promise.resolve(read);
+    completed.then((result) => loadIntegrations().then(() => {
       if (result) showCallbackResult(result);
-    });
+    }));
   }
 
   init();

@@ -51,6 +51,7 @@ def previous(api: Any, aws_env: Any, provider_mock: Any) -> TokenEndpoint:
     state["pk"] = {"S": f"STATE#{state_hash(STATE)}"}
     state["expires_at"] = state["ttl"] = {"N": str(int(time.time()) + 600)}
     aws_env.dynamodb.put_item(TableName=aws_env.table_name, Item=state)
+    api.started_by[STATE] = api.claims("org-prev", user="user-1")  # the fixture state's user
     endpoint = TokenEndpoint()
     provider_mock.responder = endpoint
     return endpoint

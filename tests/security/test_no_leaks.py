@@ -24,7 +24,7 @@ from byoc.aws.store import Store
 from byoc.errors import ByocError
 from byoc.outbound import OutboundClient
 from tests.helpers import body_of, http_event, load_function
-from tests.support.api import form_of
+from tests.support.api import form_of, location_query, with_outcome
 
 CLIENT_ID = "leakcheck-client-id-7f3a9c"
 CLIENT_SECRET = "LEAK-client-secret-5b21e0"
@@ -115,11 +115,18 @@ class Run:
         return state
 
     def callback(self, **params: str) -> dict[str, Any]:
-        response = self.keep(self.api.callback("google", urlencode(params)))
+        """The callback, then (an unbound flow) its completion by the starting user; both outputs kept."""
+        response = self.keep(self.api.callback("google", urlencode(params), complete=False))
+        outcome = location_query(response) if response["statusCode"] == 302 else {}
+        self.completion = None
+        if outcome.get("status") == ["pending_completion"]:
+            self.completion = self.keep(self.api.complete(outcome["completion"][0], self.api.claims("org-1")))
         for request in self.mock.token_requests():
             verifier = form_of(request).get("code_verifier")
             if verifier:
                 self.outputs.needles.add(verifier)
+        if self.completion is not None and self.completion["statusCode"] == 200:
+            return with_outcome(response, body_of(self.completion))  # as the frontend shows it
         return response
 
     def list(self) -> dict[str, Any]:
@@ -227,8 +234,8 @@ def test_an_unexpected_error_inside_the_exchange_leaks_nothing(run, outputs, log
 
     run.mock.responder = crash
     run.save("google", GOOGLE)
-    response = run.callback(code=CODE, state=run.start())
-    assert response["statusCode"] == 500
+    run.callback(code=CODE, state=run.start())
+    assert run.completion is not None and run.completion["statusCode"] == 500  # the exchange runs there
     _assert_nothing_leaked(outputs, logs, capsys)
 
 

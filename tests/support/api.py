@@ -9,7 +9,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 import httpx
 import pytest
@@ -57,6 +57,8 @@ class Api:
 
     def __init__(self) -> None:
         self.context = FakeLambdaContext()
+        # Who started each flow (by state), so an unbound flow is completed as its frontend would.
+        self.started_by: dict[str, dict[str, Any]] = {}
         self.list_fn = load_function("list_integrations")
         self.save_fn = load_function("save_credentials")
         self.start_fn = load_function("oauth_start")
@@ -102,10 +104,17 @@ class Api:
         if return_to is not None:
             params["return_to"] = return_to
         headers = {"accept": "application/json"} if accept_json else {}
-        event = http_event(
-            "GET", "/oauth/start", query=urlencode(params), headers=headers, claims=claims or self.claims(org)
+        claims = claims or self.claims(org)
+        event = http_event("GET", "/oauth/start", query=urlencode(params), headers=headers, claims=claims)
+        response = self.start_fn.lambda_handler(event, self.context)
+        url = (
+            body_of(response).get("authorize_url") if response["statusCode"] == 200 and accept_json else None
         )
-        return self.start_fn.lambda_handler(event, self.context)
+        url = url or response.get("headers", {}).get("Location")
+        if url:
+            for state in parse_qs(urlsplit(url).query).get("state", []):
+                self.started_by[state] = claims
+        return response
 
     def authorize(self, provider: str, org: str = "org-1", **kw: Any) -> tuple[str, dict[str, list[str]]]:
         response = self.start(provider, org, **kw)
@@ -113,7 +122,11 @@ class Api:
         url = body_of(response)["authorize_url"]
         return url, parse_qs(urlsplit(url).query)
 
-    def callback(self, provider: str, query: str, cookies: list[str] | None = None) -> dict[str, Any]:
+    def callback(
+        self, provider: str, query: str, cookies: list[str] | None = None, *, complete: bool = True
+    ) -> dict[str, Any]:
+        """The callback; a code parked for its user is then completed by the user who started the
+        flow, as the frontend does, and the redirect's outcome shows the completion's answer."""
         event = http_event(
             "GET",
             f"/oauth/callback/{provider}",
@@ -122,12 +135,42 @@ class Api:
             path_params={"provider": provider},
             cookies=cookies,
         )
+        response = self.callback_fn.lambda_handler(event, self.context)
+        outcome = location_query(response) if response["statusCode"] == 302 else {}
+        if not complete or outcome.get("status") != ["pending_completion"]:
+            return response
+        state = parse_qs(query).get("state", [""])[0]
+        answer = body_of(
+            self.complete(outcome["completion"][0], self.started_by.get(state) or self.claims("org-1"))
+        )
+        return with_outcome(response, answer)
+
+    def complete(self, completion: str, claims: dict[str, Any]) -> dict[str, Any]:
+        event = http_event(
+            "POST",
+            "/oauth/complete",
+            route="POST /oauth/complete",
+            body={"completion": completion},
+            claims=claims,
+        )
         return self.callback_fn.lambda_handler(event, self.context)
 
     def connect(self, provider: str, org: str = "org-1") -> dict[str, Any]:
         """Start and finish a flow with the provider mock answering; returns the callback response."""
         _, query = self.authorize(provider, org)
         return self.callback(provider, urlencode({"code": "the-code", "state": query["state"][0]}))
+
+
+def with_outcome(response: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
+    """The callback's redirect as the frontend shows it once completed: status (and error) of the answer."""
+    parts = urlsplit(response["headers"]["Location"])
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k not in ("status", "completion", "error")]
+    query.append(("status", answer.get("status", "error")))
+    if "error" in answer:
+        error = answer["error"]
+        query.append(("error", error if isinstance(error, str) else error.get("code", "")))
+    location = parts._replace(query=urlencode(query)).geturl()
+    return {**response, "headers": {**response["headers"], "Location": location}}
 
 
 def location_query(response: dict[str, Any]) -> dict[str, list[str]]:

@@ -77,39 +77,60 @@ def test_starting_a_flow_is_one_read_and_one_write_without_kms(api):
     assert Counter(calls) == {"dynamodb:GetItem": 1, "dynamodb:PutItem": 1}
 
 
-def test_a_callback_that_connects_is_a_delete_a_read_a_write_a_decrypt_and_an_event(api):
-    # Given a started flow, and the callback's own container with no data key cached
+def test_an_unbound_callback_parks_the_code_with_a_delete_a_read_a_decrypt_and_a_write(api):
+    # Given a started flow (browser binding off: the default), in a container with no data key cached
     api.save("gitlab", GITLAB)
     event = callback_event(api)
     crypto.DATA_KEY_CACHE.clear()
     # When the provider sends the browser back with a code
     with aws_calls() as calls:
         response = load_function("oauth_callback").lambda_handler(event, FakeLambdaContext())
-    # Then the state is consumed, the record read, its data key decrypted once (the secret and the
-    # new tokens share it), the tokens written, and one event published for the new status
+    # Then the state is consumed, the record read, its data key decrypted to seal the code, and the
+    # parked code written; no exchange, no event yet
     assert response["statusCode"] == 302
     assert Counter(calls) == {
         "dynamodb:DeleteItem": 1,
         "dynamodb:GetItem": 1,
         "kms:Decrypt": 1,
         "dynamodb:PutItem": 1,
+    }
+
+
+def _parked(api: Any) -> str:
+    from urllib.parse import parse_qs, urlsplit
+
+    response = load_function("oauth_callback").lambda_handler(callback_event(api), FakeLambdaContext())
+    return parse_qs(urlsplit(response["headers"]["Location"]).query)["completion"][0]
+
+
+def test_completing_a_flow_that_connects_is_two_reads_a_delete_a_decrypt_a_write_and_an_event(api):
+    # Given a parked code, completed in another container (no data key cached)
+    api.save("gitlab", GITLAB)
+    completion = _parked(api)
+    crypto.DATA_KEY_CACHE.clear()
+    # When its user completes it
+    with aws_calls() as calls:
+        assert api.complete(completion, api.claims("org-1"))["statusCode"] == 200
+    # Then the parked code is read and consumed, the record read, one Decrypt (the code, the secret and
+    # the new tokens share the record's data key), the tokens written, one event for the new status
+    assert Counter(calls) == {
+        "dynamodb:GetItem": 2,
+        "dynamodb:DeleteItem": 1,
+        "kms:Decrypt": 1,
+        "dynamodb:PutItem": 1,
         "events:PutEvents": 1,
     }
 
 
-def test_a_callback_for_an_active_connection_publishes_no_event(api):
-    # Given a connected integration being connected again, in a callback container without cached keys
+def test_completing_a_flow_for_an_active_connection_publishes_no_event(api):
     connected(api)
-    event = callback_event(api)
+    completion = _parked(api)
     crypto.DATA_KEY_CACHE.clear()
-    # When the callback arrives
     with aws_calls() as calls:
-        response = load_function("oauth_callback").lambda_handler(event, FakeLambdaContext())
-    # Then the same calls without the event: the status stays active
-    assert response["statusCode"] == 302
+        assert api.complete(completion, api.claims("org-1"))["statusCode"] == 200
     assert Counter(calls) == {
+        "dynamodb:GetItem": 2,
         "dynamodb:DeleteItem": 1,
-        "dynamodb:GetItem": 1,
         "kms:Decrypt": 1,
         "dynamodb:PutItem": 1,
     }

@@ -25,6 +25,7 @@ ROUTES = {
     ("POST", "/integrations"): "SaveCredentialsFunction",
     ("GET", "/oauth/start"): "OAuthStartFunction",
     CALLBACK: "OAuthCallbackFunction",
+    ("POST", "/oauth/complete"): "OAuthCallbackFunction",
     ("DELETE", "/integrations/{provider}"): "DisconnectFunction",
     ("DELETE", "/integrations/{provider}/tokens"): "DisconnectFunction",
 }

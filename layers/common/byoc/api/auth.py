@@ -15,17 +15,24 @@ from byoc.model import ID_PATTERN, Principal
 from byoc.settings import Settings
 
 
-def principal_from(request: Request, settings: Settings) -> Principal:
+def _claims(request: Request, settings: Settings) -> dict[str, object]:
+    """The verified token's claims (or the rendered ones); locally the X- headers stand in."""
     rendered = dict(request.claims)
     claims = token_payload(request.header("authorization"), rendered) or rendered
+    if not settings.local_mode:
+        return claims
+    role_claim = settings.admin_claim.partition("=")[0] or "org_role"
+    local = {
+        settings.org_claim: request.header("x-org-id"),
+        "sub": request.header("x-user-id") or ("local-user" if request.header("x-org-id") else None),
+        role_claim: request.header("x-org-role"),
+    }
+    return {**claims, **{k: v for k, v in local.items() if v}}
+
+
+def principal_from(request: Request, settings: Settings) -> Principal:
+    claims = _claims(request, settings)
     role_claim, _, admin_value = settings.admin_claim.partition("=")
-    if settings.local_mode:
-        local = {
-            settings.org_claim: request.header("x-org-id"),
-            "sub": request.header("x-user-id") or ("local-user" if request.header("x-org-id") else None),
-            (role_claim or "org_role"): request.header("x-org-role"),
-        }
-        claims = {**claims, **{k: v for k, v in local.items() if v}}
     org_id = claim(claims, settings.org_claim)
     user_id = claims.get("sub")
     if not isinstance(org_id, str) or not ID_PATTERN.match(org_id):

@@ -215,3 +215,23 @@ def revocation_from_item(item: dict[str, Any]) -> Connection:
         tokens=_opt_b(item, "tokens"),
         metadata=_read_map(item, "metadata"),
     )
+
+
+def completion_key(handle_hash: str) -> dict[str, Any]:
+    return {"pk": attr_s(f"COMPLETION#{handle_hash}"), "sk": attr_s("COMPLETION")}
+
+
+def completion_item(state: OAuthState, handle_hash: str, sealed: bytes, expires_at: int) -> dict[str, Any]:
+    """A parked code: the flow's state, the code sealed for the record, its own short expiry."""
+    return {
+        **state_item(state),
+        **completion_key(handle_hash),
+        "sealed_code": {"B": sealed},
+        "expires_at": attr_n(expires_at),
+        "ttl": attr_n(expires_at),
+    }
+
+
+def completion_from_item(item: dict[str, Any]) -> tuple[OAuthState, bytes, int]:
+    state = state_from_item({**item, "pk": attr_s("STATE#" + item["pk"]["S"].removeprefix("COMPLETION#"))})
+    return state, bytes(item["sealed_code"]["B"]), int(item["expires_at"]["N"])

@@ -22,6 +22,9 @@ from byoc.aws.items import (
     attr_n,
     attr_s,
     attr_str_map,
+    completion_from_item,
+    completion_item,
+    completion_key,
     connection_from_item,
     connection_item,
     connection_key,
@@ -200,6 +203,34 @@ class Store:
         if answer is None:
             raise InvalidState()
         return state_from_item(answer["Attributes"])
+
+    # Parked codes (byoc.usecases.completion) ------------------------------------------
+
+    def put_completion(self, state: OAuthState, handle_hash: str, sealed: bytes, expires_at: int) -> None:
+        self.client.put_item(
+            TableName=self.table_name, Item=completion_item(state, handle_hash, sealed, expires_at)
+        )
+
+    def get_completion(self, handle_hash: str, now: int) -> tuple[OAuthState, bytes] | None:
+        answer = self.client.get_item(
+            TableName=self.table_name, Key=completion_key(handle_hash), ConsistentRead=True
+        )
+        item = answer.get("Item")
+        if not item:
+            return None
+        state, sealed, expires_at = completion_from_item(item)
+        return (state, sealed) if expires_at > now else None  # TTL deletes late
+
+    def consume_completion(self, handle_hash: str, org_id: str, user_id: str, now: int) -> bool:
+        """One conditional DeleteItem (owner, unexpired): of concurrent completions, exactly one wins."""
+        answer = _conditional(
+            self.client.delete_item,
+            TableName=self.table_name,
+            Key=completion_key(handle_hash),
+            ConditionExpression="attribute_exists(pk) AND expires_at > :now AND org_id = :o AND user_id = :u",
+            ExpressionAttributeValues={":now": attr_n(now), ":o": attr_s(org_id), ":u": attr_s(user_id)},
+        )
+        return answer is not None
 
     # Refresh lease, idle connections, dropped tokens -------------------------------------
 

@@ -58,6 +58,8 @@ from byoc.usecases.revocation import Revocations
 STATE_TTL_SECONDS = 600
 BINDING_COOKIE = "byoc_oauth_binding"
 _STATE_SHAPE = re.compile(r"^[A-Za-z0-9_-]{20,128}$")
+# The callback's status when the code waits for the user who started (POST /oauth/complete).
+PENDING_COMPLETION = "pending_completion"
 # The query parameters the callback adds to the frontend URL; return_to may not carry them.
 RESERVED_PARAMETERS = frozenset({"integration", "status", "error", "completion"})
 _RETURN_PATH = re.compile(r"^/[A-Za-z0-9\-._~!$&'()*+,;=:@%/?]*$")
@@ -205,31 +207,49 @@ class FlowService:
             raise InvalidState()
         # A fault before this point answers 503 (the state is intact: the browser may retry the URL).
         state = self.store.consume_state(state_hash(params.state), provider.id, int(self._now()))
+        completion = None
         try:
-            outcome = self._finish(provider, state, params)
+            outcome, completion = self._finish(provider, state, params)
         except Exception as exc:
             outcome = self._faulted(state, exc)
+        if completion is None:
+            self._count(provider, outcome)
+        return self._frontend_location(state, provider.id, outcome, completion)
+
+    def _count(self, provider: Provider, outcome: str | None) -> None:
         if outcome is None:
             metrics.connection_activated(provider.id)
         else:
             metrics.exchange_failed(provider.id, outcome)
-        return self._frontend_location(state, provider.id, outcome)
 
-    def _finish(self, provider: Provider, state: OAuthState, params: CallbackParams) -> str | None:
-        """Run the checks and the exchange; returns an error code, or None on success."""
+    def _finish(
+        self, provider: Provider, state: OAuthState, params: CallbackParams
+    ) -> tuple[str | None, str | None]:
+        """Run the checks, then exchange (a cookie-bound flow) or park the code for its user:
+        (an error code or None, the completion handle of a parked code)."""
         if not _same_browser(state, params):
-            return reason("browser_binding_failed")
+            return reason("browser_binding_failed"), None
         if params.error is not None:  # the provider's answer: the connection records it
             denied = protocol.reason_code(params.error, default=reason("authorization_failed"))
             self._record_failure(state, denied)
-            return denied
+            return denied, None
         refused = _callback_refusal(state, params)
         if refused is not None:
             self._record_failure(state, refused, _refusal_message(state, params, refused))
-            return refused
+            return refused, None
         connection = self.store.get_connection(state.org_id, state.provider)
-        if connection is None or not _same_app(state, connection):
-            return reason("credentials_changed")
+        if connection is None or not same_app(state, connection):
+            return reason("credentials_changed"), None
+        if not state.binding_hash:  # nothing ties this browser to the user who started: they complete
+            from byoc.usecases.completion import park
+
+            return None, park(self, state, params, connection)
+        return self.exchange(provider, state, params, connection), None
+
+    def exchange(
+        self, provider: Provider, state: OAuthState, params: CallbackParams, connection: Connection
+    ) -> str | None:
+        """Exchange the code and store the tokens; an error code (recorded), or None on success."""
         try:
             self._exchange_and_store(provider, state, params, connection)
         except ProviderError as exc:
@@ -349,15 +369,19 @@ class FlowService:
         self._record_failure(state, error.code)
         return error.code
 
-    def _frontend_location(self, state: OAuthState, provider_id: str, error: str | None) -> str:
+    def _frontend_location(
+        self, state: OAuthState, provider_id: str, error: str | None, completion: str | None = None
+    ) -> str:
         query = {"integration": provider_id, "status": (Status.ERROR if error else Status.ACTIVE).value}
+        if completion:
+            query.update(status=PENDING_COMPLETION, completion=completion)
         if error:
             query["error"] = error
         joiner = "&" if "?" in state.return_to else "?"
         return self.settings.frontend_origin + state.return_to + joiner + urlencode(query)
 
 
-def _same_app(state: OAuthState, connection: Connection) -> bool:
+def same_app(state: OAuthState, connection: Connection) -> bool:
     """The record still holds the app the flow started with (a rotated secret is the same app)."""
     if state.app_fingerprint is None:  # a state written by the previous release
         return connection.credentials_id == state.credentials_id
