@@ -117,6 +117,21 @@ class InvalidState(ByocError):
     default_message = "This sign-in link is invalid or has expired. Start the connection again."
 
 
+class InvalidCompletion(ByocError):
+    """``POST /oauth/complete`` with a handle that is unknown, expired or used."""
+
+    status = 400
+    code = "invalid_completion"
+    default_message = "This completion is unknown, expired or already used. Connect again."
+
+
+class FlowNotYours(Forbidden):
+    """Another user or org than the one that started the flow tried to complete it."""
+
+    code = "flow_not_yours"
+    default_message = "Only the user who started this connection may complete it."
+
+
 class UnsafeUrl(ByocError):
     """A URL we refuse to call (SSRF rules). Raised on tenant-supplied hosts."""
 

@@ -24,7 +24,7 @@ import secrets
 from typing import TYPE_CHECKING, Any
 
 from byoc.aws.crypto import encryption_context
-from byoc.errors import ByocError, Forbidden, InvalidRequest
+from byoc.errors import FlowNotYours, InvalidCompletion, InvalidRequest
 from byoc.model import Connection, OAuthState, Principal, Status, reason
 
 if TYPE_CHECKING:
@@ -33,17 +33,6 @@ if TYPE_CHECKING:
 COMPLETION_TTL_SECONDS = 300
 COMPLETION_ATTRIBUTE = "completion"
 _HANDLE_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")
-
-
-class InvalidCompletion(ByocError):
-    status = 400
-    code = "invalid_completion"
-    default_message = "This completion is unknown, expired or already used. Connect again."
-
-
-class FlowNotYours(Forbidden):
-    code = "flow_not_yours"
-    default_message = "Only the user who started this connection may complete it."
 
 
 def park(flow: FlowService, state: OAuthState, params: CallbackParams, connection: Connection) -> str:
