@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from devserver.routes import handler_file
+
 LOCAL_VISIBILITY_SECONDS = 5
 
 
@@ -36,8 +38,7 @@ class Consumer:
     memory_mb: int = 128
 
     def handler_file(self, project_root: Path) -> Path:
-        module, _, _ = self.handler.rpartition(".")
-        return (project_root / self.code_uri / (module.replace(".", "/") + ".py")).resolve()
+        return handler_file(project_root, self.code_uri, self.handler)
 
     @property
     def handler_function(self) -> str:

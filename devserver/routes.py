@@ -23,6 +23,12 @@ DEFAULT_ROUTE = "$default"
 _VARIABLE = re.compile(r"^\{([A-Za-z0-9_.-]+)(\+?)\}$")
 
 
+def handler_file(project_root: Path, code_uri: str, handler: str) -> Path:
+    """``<CodeUri>/<module>.py`` for ``Handler: <module>.<function>``."""
+    module, _, _ = handler.rpartition(".")
+    return (project_root / code_uri / (module.replace(".", "/") + ".py")).resolve()
+
+
 @dataclass(frozen=True, slots=True)
 class Route:
     """One HttpApi event of one function."""
@@ -47,9 +53,7 @@ class Route:
         return self.authorizer is None
 
     def handler_file(self, project_root: Path) -> Path:
-        """``<CodeUri>/<module>.py`` for ``Handler: <module>.<function>``."""
-        module, _, _ = self.handler.rpartition(".")
-        return (project_root / self.code_uri / (module.replace(".", "/") + ".py")).resolve()
+        return handler_file(project_root, self.code_uri, self.handler)
 
     @property
     def handler_function(self) -> str:

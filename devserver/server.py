@@ -368,13 +368,7 @@ class LocalServer:
     def _prepare_backend(self, backend: Backend) -> tuple[str, str, str]:
         if not backend.creates_resources:
             return backend.table_name, backend.kms_key_id or "", backend.event_bus_name
-        session = boto3.session.Session(
-            aws_access_key_id="local", aws_secret_access_key="local", region_name=REGION
-        )
-        clients = {
-            name: session.client(name, endpoint_url=backend.endpoint_url)
-            for name in ("dynamodb", "kms", "events")
-        }
+        clients = {name: self._local_client(name, backend) for name in ("dynamodb", "kms", "events")}
         table, key = create_resources(self.template, clients["dynamodb"], clients["kms"], backend.table_name)
         bus = create_event_bus(clients["events"], backend.event_bus_name)
         return table, key, bus
@@ -404,7 +398,9 @@ class LocalServer:
         sqs = self._local_client("sqs", backend)
         return {c.queue: create_queue(sqs, DEFAULT_STACK_NAME, c.queue) for c in self.consumers}
 
-    def _local_client(self, service: str, backend: Backend) -> Any:
+    @staticmethod
+    def _local_client(service: str, backend: Backend) -> Any:
+        """A client of the local endpoint (moto's, or the one given), with throwaway credentials."""
         session = boto3.session.Session(
             aws_access_key_id="local", aws_secret_access_key="local", region_name=REGION
         )

@@ -58,26 +58,30 @@ class _Parts(TypedDict):
 
 
 def _parts() -> _Parts:
+    store_, cipher_, client = store(), cipher(), token_client()
     return _Parts(
         settings=get_settings(),
-        store=store(),
-        cipher=cipher(),
+        store=store_,
+        cipher=cipher_,
         events=events(),
         registry=registry.get_registry(),
-        client=token_client(),
-        revocations=revocations(),
+        client=client,
+        revocations=revocations(store_, cipher_, client),
     )
 
 
-def revocations() -> Revocations:
+def revocations(
+    store_: Store | None = None, cipher_: Cipher | None = None, client: TokenEndpointClient | None = None
+) -> Revocations:
+    """Revocation inline or queued, sharing the calling service's store, cipher and client when given."""
     from byoc.aws.queue import RevocationQueue
     from byoc.usecases.revocation import Revocations
 
     queue_url = get_settings().revocation_queue_url
     return Revocations(
-        cipher=cipher(),
-        client=token_client(),
-        store=store(),
+        cipher=cipher_ or cipher(),
+        client=client or token_client(),
+        store=store_ or store(),
         queue=RevocationQueue(queue_url) if queue_url else None,
         registry=registry.get_registry(),
     )
