@@ -162,7 +162,8 @@ def handler_environment(
         {
             "FRONTEND_URL": url,
             "PUBLIC_API_URL": url,
-            "BROWSER_BINDING": "true",
+            # As deployed: the callback parks the code and the frontend completes the flow.
+            "BROWSER_BINDING": "false",
             "ALLOW_LOCAL_HTTP": "true",
             "POWERTOOLS_SERVICE_NAME": "byoc",
             "POWERTOOLS_METRICS_NAMESPACE": "Byoc",

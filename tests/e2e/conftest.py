@@ -20,8 +20,14 @@ from tests.e2e.stack import Stack, running_stack
 
 
 @pytest.fixture(scope="module")
-def stack() -> Iterator[Stack]:
-    with running_stack() as running:
+def browser_binding() -> bool:
+    """Off, as deployed; a module that runs in both modes overrides this with params."""
+    return False
+
+
+@pytest.fixture(scope="module")
+def stack(browser_binding: bool) -> Iterator[Stack]:
+    with running_stack(binding=browser_binding) as running:
         yield running
 
 

@@ -5,6 +5,11 @@ the callback URL the provider must know), then the provider with that callback
 registered for both of its clients. Both listen on 127.0.0.1 only, are waited for with
 a deadline, and are stopped on exit (the provider by PID).
 
+``running_stack(binding=...)`` runs the local server with browser binding off (the
+deployed default: the callback parks the code and the frontend completes the flow) or
+on (the callback exchanges when the cookie matches); ``outcome()`` reads a callback's
+answer as a frontend does in either mode.
+
 ``require()`` skips a test with a message saying what to install when a tool is
 missing, unless ``BYOC_REQUIRE_ALL=1`` (CI), which turns every such skip into a failure.
 """
@@ -66,6 +71,7 @@ class Stack:
     server: LocalServer
     peer: OidcPeer
     access_log: io.StringIO
+    binding: bool = False
 
     @property
     def url(self) -> str:
@@ -92,8 +98,33 @@ def _wait_until_ready(url: str, deadline_seconds: float) -> None:
     raise RuntimeError(f"the local server at {url} was not ready after {deadline_seconds}s ({last})")
 
 
+def outcome(
+    http: httpx.Client, base_url: str, answer: httpx.Response, identity: dict[str, str]
+) -> dict[str, str]:
+    """What the frontend learns from a callback's redirect: ``status`` (and ``error``).
+
+    A flow waiting for its user (``status=pending_completion``) is completed as the
+    frontend does, with ``POST /oauth/complete`` under ``identity``; the path the browser
+    went back to is kept as ``return_to``.
+    """
+    assert answer.status_code == 302, answer.text
+    location = httpx.URL(answer.headers["location"])
+    query = dict(location.params)
+    assert query.pop("integration") == PROVIDER, location
+    query["return_to"] = location.path
+    handle = query.pop("completion", None)
+    if query["status"] != "pending_completion":
+        assert handle is None, location
+        return query
+    completed = http.post(f"{base_url}/oauth/complete", json={"completion": handle}, headers=identity)
+    assert completed.status_code == 200, completed.text
+    body = completed.json()
+    assert body.pop("integration") == PROVIDER, body
+    return {**body, "return_to": query["return_to"]}
+
+
 @contextmanager
-def running_stack() -> Iterator[Stack]:
+def running_stack(*, binding: bool = False) -> Iterator[Stack]:
     """Start the local server, then the provider; stop both on exit."""
     require(node_available(), NODE_HINT)
     access_log = io.StringIO()
@@ -101,7 +132,8 @@ def running_stack() -> Iterator[Stack]:
         for name in FOREIGN_SETTINGS:
             env.delenv(name, raising=False)
         # Saving and starting need the admin role, as in a deployment with AdminClaim set.
-        server = LocalServer(0, access_log=access_log, env_overrides={"ADMIN_CLAIM": "org_role=admin"})
+        overrides = {"ADMIN_CLAIM": "org_role=admin", "BROWSER_BINDING": "true" if binding else "false"}
+        server = LocalServer(0, access_log=access_log, env_overrides=overrides)
         server.start()
         try:
             broken = {name: error for name, error in server.load_errors.items() if name in FLOW_FUNCTIONS}
@@ -112,7 +144,7 @@ def running_stack() -> Iterator[Stack]:
             )
             peer.start()
             try:
-                yield Stack(server=server, peer=peer, access_log=access_log)
+                yield Stack(server=server, peer=peer, access_log=access_log, binding=binding)
             finally:
                 peer.stop()
         finally:

@@ -39,6 +39,11 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 TIMEOUT_MS = 20_000
 
 
+@pytest.fixture(scope="module", params=[False, True], ids=["completion", "cookie-binding"])
+def browser_binding(request: pytest.FixtureRequest) -> bool:
+    return bool(request.param)
+
+
 @dataclass
 class Chromium:
     context: Any  # playwright.sync_api.BrowserContext
@@ -94,6 +99,8 @@ def test_a_user_connects_openid_connect_in_the_browser_and_sees_connected(
     page = chromium.context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    api_calls: list[str] = []
+    page.on("request", lambda request: api_calls.append(f"{request.method} {urlsplit(request.url).path}"))
     client = stack.peer.post_client
     try:
         # Given the page, acting as the default local org admin
@@ -128,9 +135,11 @@ def test_a_user_connects_openid_connect_in_the_browser_and_sees_connected(
         assert client.client_secret not in page.evaluate("() => JSON.stringify(window.localStorage)")
         assert [url for frame, url in chromium.blocked if frame.startswith(stack.url)] == []
         assert errors == []
-        screenshot = "browser-connected.png"
+        # the page completed the parked flow itself exactly when nothing binds it to the browser
+        assert api_calls.count("POST /oauth/complete") == (0 if stack.binding else 1)
+        screenshot = f"browser-connected-{'cookie' if stack.binding else 'completion'}.png"
     except BaseException:
-        screenshot = "browser-failure.png"
+        screenshot = f"browser-failure-{'cookie' if stack.binding else 'completion'}.png"
         raise
     finally:
         ARTIFACTS.mkdir(exist_ok=True)

@@ -1,10 +1,12 @@
 """The OAuth flow over HTTP against a real OpenID provider (oidc-provider), through the local server.
 
 One ``httpx.Client`` plays the browser: it calls our API (with the local identity
-headers), keeps the browser-binding cookie that ``/oauth/start`` sets, walks the
-provider's login and consent pages, and requests our callback without following
-it further. Each test acts for its own organization, so tests share the servers
-but no data.
+headers), keeps any cookie ``/oauth/start`` sets, walks the provider's login and
+consent pages, and requests our callback without following it further. Every test
+runs in both modes: browser binding off (the deployed default: the callback parks the
+code and the frontend completes with ``POST /oauth/complete``) and on (the callback
+exchanges when the binding cookie matches). Each test acts for its own organization,
+so tests share the servers but no data.
 """
 
 from __future__ import annotations
@@ -13,17 +15,21 @@ import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 import pytest
 
 from tests.e2e.oidc_peer import OidcClientCredentials, login_and_consent
-from tests.e2e.stack import PROVIDER, Stack
+from tests.e2e.stack import PROVIDER, Stack, outcome
 
 pytestmark = pytest.mark.e2e
 
 RETURN_TO = "/settings/integrations"
+
+
+@pytest.fixture(scope="module", params=[False, True], ids=["completion", "cookie-binding"])
+def browser_binding(request: pytest.FixtureRequest) -> bool:
+    return bool(request.param)
 
 
 @dataclass
@@ -33,10 +39,11 @@ class Browser:
     stack: Stack
     http: httpx.Client
     org: str
+    user: str = "e2e-user"
 
     @property
     def identity(self) -> dict[str, str]:
-        return {"X-Org-Id": self.org, "X-User-Id": "e2e-user", "X-Org-Role": "admin"}
+        return {"X-Org-Id": self.org, "X-User-Id": self.user, "X-Org-Role": "admin"}
 
     def save(self, client: OidcClientCredentials, *, secret: str | None = None, method: str | None = None):
         credentials = {
@@ -59,6 +66,7 @@ class Browser:
             headers={**self.identity, "Accept": "application/json"},
         )
         assert answer.status_code == 200, answer.text
+        assert bool(answer.headers.get_list("set-cookie")) == self.stack.binding
         return answer.json()["authorize_url"]
 
     def authorize(self, *, deny: bool = False) -> httpx.URL:
@@ -68,13 +76,31 @@ class Browser:
     def callback(self, url: httpx.URL | str) -> httpx.Response:
         return self.http.get(str(url), follow_redirects=False)
 
+    def finish(self, url: httpx.URL | str) -> dict[str, str]:
+        """Request the callback and, when the flow waits for its user, complete it as the page does."""
+        answer = self.callback(url)
+        pending = "status=pending_completion" in answer.headers.get("location", "")
+        assert pending != self.stack.binding or "status=error" in answer.headers["location"], answer.headers
+        result = outcome(self.http, self.stack.url, answer, self.identity)
+        assert result.pop("return_to") == RETURN_TO
+        return result
+
+    def complete(self, handle: str) -> httpx.Response:
+        return self.http.post(
+            f"{self.stack.url}/oauth/complete", json={"completion": handle}, headers=self.identity
+        )
+
     def integration(self) -> dict[str, Any]:
         answer = self.http.get(f"{self.stack.url}/integrations", headers=self.identity)
         assert answer.status_code == 200, answer.text
         return next(item for item in answer.json()["integrations"] if item["id"] == PROVIDER)
 
-    def frontend(self, **query: str) -> str:
-        return f"{self.stack.url}{RETURN_TO}?{urlencode({'integration': PROVIDER, **query})}"
+
+ACTIVE = {"status": "active"}
+
+
+def failed(error: str) -> dict[str, str]:
+    return {"status": "error", "error": error}
 
 
 @pytest.fixture
@@ -83,9 +109,16 @@ def browser(stack: Stack) -> Iterator[Browser]:
         yield Browser(stack=stack, http=http, org=f"e2e-{secrets.token_hex(6)}")
 
 
-def connect(browser: Browser, client: OidcClientCredentials) -> httpx.Response:
+@pytest.fixture
+def victim(stack: Stack) -> Iterator[Browser]:
+    """Another person's browser, signed in to another org."""
+    with httpx.Client(timeout=15) as http:
+        yield Browser(stack=stack, http=http, org=f"e2e-victim-{secrets.token_hex(6)}", user="victim")
+
+
+def connect(browser: Browser, client: OidcClientCredentials) -> dict[str, str]:
     assert browser.save(client).status_code == 200
-    return browser.callback(browser.authorize())
+    return browser.finish(browser.authorize())
 
 
 @pytest.mark.parametrize("which", ["basic_client", "post_client"])
@@ -100,11 +133,10 @@ def test_an_org_connects_its_own_app_with_each_client_auth_method(
     stack.peer.reset_stats()
 
     # When the user logs in and consents, and the provider sends the browser to our callback
-    answer = browser.callback(browser.authorize())
+    result = browser.finish(browser.authorize())
 
-    # Then the code is exchanged once, and the browser goes back to the page as connected
-    assert answer.status_code == 302, answer.text
-    assert answer.headers["location"] == browser.frontend(status="active")
+    # Then the code is exchanged once, and the page learns the integration is connected
+    assert result == ACTIVE
     assert stack.peer.stats()["authorization_code"] == 1
     integration = browser.integration()
     assert integration["connected"] is True
@@ -118,10 +150,10 @@ def test_the_auth_method_chosen_in_the_form_is_the_one_sent_to_the_provider(
     assert browser.save(stack.peer.basic_client, method="client_secret_post").status_code == 200
 
     # When the flow completes at the provider
-    answer = browser.callback(browser.authorize())
+    result = browser.finish(browser.authorize())
 
     # Then the provider refuses the token request, which it would not if the method were ignored
-    assert answer.headers["location"] == browser.frontend(status="error", error="invalid_client")
+    assert result == failed("invalid_client")
 
 
 def test_a_wrong_client_secret_ends_in_error_invalid_client(stack: Stack, browser: Browser) -> None:
@@ -129,11 +161,10 @@ def test_a_wrong_client_secret_ends_in_error_invalid_client(stack: Stack, browse
     assert browser.save(stack.peer.basic_client, secret="not-the-secret").status_code == 200
 
     # When the user logs in and consents
-    answer = browser.callback(browser.authorize())
+    result = browser.finish(browser.authorize())
 
     # Then the page is told why, and the integration is in error with that reason
-    assert answer.status_code == 302
-    assert answer.headers["location"] == browser.frontend(status="error", error="invalid_client")
+    assert result == failed("invalid_client")
     integration = browser.integration()
     assert (integration["status"], integration["status_reason"]) == ("error", "invalid_client")
     assert integration["connected"] is False
@@ -143,7 +174,7 @@ def test_a_replayed_callback_is_rejected_as_invalid_state(stack: Stack, browser:
     # Given a completed connection
     assert browser.save(stack.peer.post_client).status_code == 200
     callback_url = browser.authorize()
-    assert browser.callback(callback_url).headers["location"] == browser.frontend(status="active")
+    assert browser.finish(callback_url) == ACTIVE
     stack.peer.reset_stats()
 
     # When the same callback URL is requested again
@@ -162,11 +193,12 @@ def test_a_user_who_denies_consent_ends_in_error_access_denied(stack: Stack, bro
 
     # When the user cancels at the provider instead of consenting
     callback_url = browser.authorize(deny=True)
-    answer = browser.callback(callback_url)
+    result = browser.finish(callback_url)
 
-    # Then the page is told access was denied, and the integration records it
+    # Then the page is told access was denied (at the callback: there is no code to complete),
+    # and the integration records it
     assert callback_url.params["error"] == "access_denied"
-    assert answer.headers["location"] == browser.frontend(status="error", error="access_denied")
+    assert result == failed("access_denied")
     integration = browser.integration()
     assert (integration["status"], integration["status_reason"]) == ("error", "access_denied")
 
@@ -175,7 +207,7 @@ def test_saving_another_client_returns_an_active_connection_to_pending_setup(
     stack: Stack, browser: Browser
 ) -> None:
     # Given an active connection with the basic client
-    assert connect(browser, stack.peer.basic_client).headers["location"] == browser.frontend(status="active")
+    assert connect(browser, stack.peer.basic_client) == ACTIVE
 
     # When the org saves the other client's credentials
     saved = browser.save(stack.peer.post_client)
@@ -193,11 +225,11 @@ def test_the_issuers_iss_parameter_on_the_callback_is_accepted(stack: Stack, bro
 
     # When the provider's callback carries its issuer (RFC 9207)
     callback_url = browser.authorize()
-    answer = browser.callback(callback_url)
+    result = browser.finish(callback_url)
 
     # Then the issuer matches the configured one and the connection completes
     assert callback_url.params["iss"] == stack.peer.issuer
-    assert answer.headers["location"] == browser.frontend(status="active")
+    assert result == ACTIVE
 
 
 def test_a_callback_naming_another_issuer_is_refused_as_issuer_mismatch(
@@ -207,45 +239,73 @@ def test_a_callback_naming_another_issuer_is_refused_as_issuer_mismatch(
     assert browser.save(stack.peer.basic_client).status_code == 200
     callback_url = browser.authorize()
     forged = callback_url.copy_set_param("iss", "https://attacker.example")
+    stack.peer.reset_stats()
 
     # When the browser arrives with it
-    answer = browser.callback(forged)
+    result = browser.finish(forged)
 
-    # Then no code is exchanged with the configured provider
-    assert answer.headers["location"] == browser.frontend(status="error", error="issuer_mismatch")
+    # Then no code is exchanged with the configured provider (nor parked for completion)
+    assert result == failed("issuer_mismatch")
+    assert stack.peer.stats()["authorization_code"] == 0
     assert browser.integration()["connected"] is False
 
 
-def test_a_callback_arriving_in_another_browser_fails_the_browser_binding(
-    stack: Stack, browser: Browser
+def test_a_victim_who_consents_to_someone_elses_flow_connects_nothing(
+    stack: Stack, browser: Browser, victim: Browser
 ) -> None:
-    # Given a flow started in one browser (which holds the binding cookie)
+    # Given an attacker, admin of their own org, who starts a flow and sends the authorize URL on
     assert browser.save(stack.peer.basic_client).status_code == 200
-    callback_url = browser.authorize()
+    authorize_url = browser.start()
+    stack.peer.reset_stats()
 
-    # When the callback is opened in another browser, without that cookie
-    with httpx.Client(timeout=15) as other:
-        answer = other.get(str(callback_url), follow_redirects=False)
+    # When the victim logs in and consents in their own browser, which comes back to our callback
+    answer = victim.callback(login_and_consent(victim.http, authorize_url))
+    location = httpx.URL(answer.headers["location"])
 
-    # Then it is refused, and the integration is not connected
-    assert answer.headers["location"] == browser.frontend(status="error", error="browser_binding_failed")
+    if stack.binding:
+        # Then (cookie binding) the callback refuses a browser without the starter's cookie
+        assert location.params["error"] == "browser_binding_failed"
+    else:
+        # Then (completion) the code waits for the user who started; the victim's page, signed in
+        # as the victim, cannot complete it, and neither can a colleague in the attacker's org
+        assert location.params["status"] == "pending_completion"
+        handle = location.params["completion"]
+        refused = victim.complete(handle)
+        assert (refused.status_code, refused.json()["error"]["code"]) == (403, "flow_not_yours")
+        colleague = Browser(stack=stack, http=victim.http, org=browser.org, user="colleague")
+        assert colleague.complete(handle).status_code == 403
+
+    # ... and nothing is exchanged or stored
+    assert stack.peer.stats()["authorization_code"] == 0
     assert browser.integration()["connected"] is False
+    assert victim.integration()["connected"] is False
+
+    if not stack.binding:
+        # ... while the handle stays usable by the user who started it, once
+        assert browser.complete(handle).json() == {"integration": PROVIDER, **ACTIVE}
+        again = browser.complete(handle)
+        assert (again.status_code, again.json()["error"]["code"]) == (400, "invalid_completion")
 
 
 def test_the_access_log_holds_no_code_or_state(stack: Stack, browser: Browser) -> None:
     # Given a completed flow
     assert browser.save(stack.peer.basic_client).status_code == 200
     callback_url = browser.authorize()
-    assert browser.callback(callback_url).headers["location"] == browser.frontend(status="active")
+    answer = browser.callback(callback_url)
+    handle = httpx.URL(answer.headers["location"]).params.get("completion")
+    assert outcome(browser.http, stack.url, answer, browser.identity)["status"] == "active"
 
     # When the local server's access log is read
     log = stack.access_log.getvalue()
 
-    # Then it shows the callback's path but neither the code nor the state, nor the client secret
+    # Then it shows the callback's path but neither the code nor the state, the completion
+    # handle or the client secret
     assert f"GET /oauth/callback/{PROVIDER} 302" in log
+    assert ("POST /oauth/complete 200" in log) != stack.binding
     for secret in (
         callback_url.params["code"],
         callback_url.params["state"],
+        handle,
         stack.peer.basic_client.client_secret,
     ):
-        assert secret not in log
+        assert secret is None or secret not in log
