@@ -115,7 +115,7 @@ def body_of(response: dict[str, Any]) -> Any:
 
 @contextmanager
 def aws_calls() -> Iterator[list[str]]:
-    """Every DynamoDB, KMS and EventBridge call the byoc clients make meanwhile, as "service:Operation"."""
+    """Every DynamoDB, KMS, EventBridge and SQS call of the byoc clients meanwhile, as "service:Operation"."""
     from byoc.aws import clients as byoc_aws
 
     calls: list[str] = []
@@ -123,7 +123,7 @@ def aws_calls() -> Iterator[list[str]]:
     def hook(model: Any, **_: Any) -> None:
         calls.append(f"{model.service_model.service_name}:{model.name}")
 
-    clients = [byoc_aws.client(name) for name in ("dynamodb", "kms", "events")]
+    clients = [byoc_aws.client(name) for name in ("dynamodb", "kms", "events", "sqs")]
     for client in clients:
         client.meta.events.register("before-call.*.*", hook)
     try:

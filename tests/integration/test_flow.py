@@ -29,7 +29,7 @@ def test_save_list_start_callback_list_connects_the_integration(api, provider_mo
     assert location_query(response) == {"integration": ["zendesk"], "status": ["active"]}
     entry = api.integration("zendesk")
     assert entry["connected"] is True and entry["status"] == "active"
-    assert entry["client_id_masked"] == "zd-c…1234"
+    assert entry["client_id_masked"] == "zd…34"
 
 
 def test_token_request_carries_code_verifier_redirect_uri_and_client_credentials(api, provider_mock):

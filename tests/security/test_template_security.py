@@ -82,9 +82,32 @@ def test_access_logs_name_the_route_never_the_path_or_query():
 
 
 def test_throttling_parameters_have_a_floor():
-    for name in ("ThrottlingRateLimit", "ThrottlingBurstLimit"):
+    for name in (
+        "ThrottlingRateLimit",
+        "ThrottlingBurstLimit",
+        "CallbackThrottlingRateLimit",
+        "CallbackThrottlingBurstLimit",
+    ):
         assert TEMPLATE["Parameters"][name]["Type"] == "Number"
         assert TEMPLATE["Parameters"][name]["MinValue"] >= 1
+
+
+def test_the_unauthenticated_callback_has_a_throttle_of_its_own():
+    api = RESOURCES["HttpApi"]["Properties"]
+    callback_route = "GET /oauth/callback/{provider}"
+    routes = {
+        event["Properties"]["Method"].upper() + " " + event["Properties"]["Path"]
+        for function in functions().values()
+        for event in function.get("Events", {}).values()
+        if event["Type"] == "HttpApi"
+    }
+    assert callback_route in routes  # the key names a real route, or API Gateway ignores it
+    assert api["RouteSettings"] == {
+        callback_route: {
+            "ThrottlingRateLimit": {"Ref": "CallbackThrottlingRateLimit"},
+            "ThrottlingBurstLimit": {"Ref": "CallbackThrottlingBurstLimit"},
+        }
+    }
 
 
 def test_the_key_is_customer_managed_and_for_encryption_only():

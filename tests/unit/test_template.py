@@ -44,7 +44,6 @@ ALLOWED_ACTIONS = {
     "SaveCredentialsFunction": {
         "dynamodb:GetItem",
         "dynamodb:PutItem",
-        "dynamodb:UpdateItem",
         "kms:GenerateDataKey",
         "kms:Decrypt",
         "sqs:SendMessage",
@@ -61,7 +60,6 @@ ALLOWED_ACTIONS = {
         "events:PutEvents",
     },
     "DisconnectFunction": {
-        "dynamodb:GetItem",
         "dynamodb:DeleteItem",
         "dynamodb:UpdateItem",
         "dynamodb:PutItem",

@@ -71,8 +71,8 @@ class Integration(_Answer):
     status_message: str | None
     updated_at: str | None = Field(examples=["2026-11-27T14:00:00Z"])
     client_id_masked: str | None = Field(
-        description="A few characters of the client id at each end, never the whole id.",
-        examples=["zd-c…1234"],
+        description="At most a third of the client id (up to 4 characters at each end), never the whole id.",
+        examples=["zd…34"],
     )
 
 

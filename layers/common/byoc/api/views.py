@@ -14,12 +14,18 @@ from byoc.oauth.registry import Provider, Registry, redirect_uri
 
 
 def mask_client_id(client_id: str | None) -> str | None:
-    """Enough to recognise an id, not enough to reuse it: a few characters at each end."""
+    """Enough to recognise an id, not enough to reuse it: at most a third of it is shown.
+
+    The shown characters (up to 4 at each end, the end getting the larger share) are
+    ``len // 3`` of the id, so a 9-character id shows 3 (``a…89``) and a 40-character one 8.
+    """
     if not client_id:
         return None
-    if len(client_id) <= 8:
-        return "•" * 4 + client_id[-2:]
-    return client_id[:4] + "…" + client_id[-4:]
+    shown = min(8, len(client_id) // 3)
+    tail = (shown + 1) // 2
+    if not tail:
+        return "•" * 3
+    return (client_id[: shown - tail] or "•" * 3) + "…" + client_id[-tail:]
 
 
 def connection_view(connection: Connection | None) -> dict[str, Any]:
