@@ -1,9 +1,12 @@
-"""Each HTTP function's role grants exactly the AWS actions its paths make: none missing, none unused.
+"""A role grants exactly the AWS actions its function's paths make: none missing, none unused.
 
-Every path of a function is run against moto (the common one, and the ones that queue a
-revocation or publish an event), the byoc clients' calls are recorded, and their union
-must equal what ``template.yaml`` grants that function. An action granted but never made
-is a permission an attacker who took the function over would have for nothing.
+Every path of the list, save, start and disconnect functions is run against moto (the
+common one, and those that queue a revocation or publish an event), the byoc clients'
+calls are recorded, and their union must equal what ``template.yaml`` grants. An action
+granted but never made is a permission an attacker who took the function over would
+have for nothing. (The callback, token, idle-refresh and revocation roles are held to
+their lists in ``tests/unit/test_template.py``: some of their paths, a write lost to a
+concurrent one, are not reachable from one request here.)
 """
 
 from __future__ import annotations
