@@ -23,6 +23,7 @@ from byoc.oauth.registry import (  # noqa: E402
     Registry,
     get_registry,
 )
+from byoc.oauth.scopes import ScopeSet  # noqa: E402
 
 OUTPUT = ROOT / "docs" / "providers.md"
 SOURCE = "layers/common/byoc/oauth/providers.json"
@@ -82,15 +83,29 @@ def endpoint_lines(spec: OAuthSpec, provider_id: str) -> list[str]:
     if spec.refresh_url:
         lines.append(f"- Refresh URL: {code(spec.refresh_url)}")
     lines.append(f"- Revocation URL: {code(spec.revocation_url) if spec.revocation_url else 'none'}")
-    scopes = " ".join(code(s) for s in spec.scopes) or "none (set on the provider's app)"
-    extra = f", plus the org's {code(spec.scopes_field)} field" if spec.scopes_field else ""
-    lines.append(f"- Scopes: {scopes}{extra} (separator {code(repr(spec.scope_separator))})")
+    for scope_set in spec.scope_sets:
+        lines += scope_lines(scope_set, spec)
     lines.append(f"- PKCE (S256): {'yes' if spec.pkce else 'no'}")
     auth = CLIENT_AUTH[spec.client_auth]
     if spec.client_auth_field:
         auth += f", or as the org's {code(spec.client_auth_field)} field says"
     lines.append(f"- Client secret sent: {auth}; token request body: {spec.body_format}")
     return lines
+
+
+def scope_lines(scope_set: ScopeSet, spec: OAuthSpec) -> list[str]:
+    """A scope set: what is asked by default, always, and what the org may choose."""
+    default = " ".join(code(s) for s in scope_set.default) or "none (set on the provider's app)"
+    line = f"- {scope_set.label} ({code(scope_set.param)}, separator {code(repr(scope_set.separator))}): "
+    line += f"default {default}"
+    if scope_set.required:
+        line += "; always asked: " + " ".join(code(s) for s in scope_set.required)
+    if scope_set.known:
+        line += f"; {len(scope_set.known)} known scopes offered"
+    line += "; other scopes allowed" if scope_set.allow_unknown else "; only the known scopes"
+    checked = f"checked against {spec.scopes_source}" if spec.scopes_checked and spec.scopes_source else None
+    line += f" ({checked or 'not checked against the provider docs'})"
+    return [line]
 
 
 def parameter_lines(spec: OAuthSpec) -> list[str]:
@@ -164,6 +179,23 @@ def provider_section(provider: Provider) -> list[str]:
     return lines
 
 
+def scope_check_lines(providers: list[Provider]) -> list[str]:
+    """How many OAuth entries had their default and known scopes checked against the provider's docs."""
+    oauth = [p for p in providers if p.oauth is not None and not p.id.startswith("generic_")]
+    unchecked = [p.id for p in oauth if p.oauth is not None and not p.oauth.scopes_checked]
+    return [
+        "",
+        "## Scopes",
+        "",
+        f"Default and known scopes checked against the provider's own documentation: "
+        f"{len(oauth) - len(unchecked)} of {len(oauth)} OAuth entries (the generic entries have none). "
+        "Not checked (their scope field stays open to any scope): "
+        + (", ".join(code(i) for i in unchecked) or "none")
+        + ".",
+        "",
+    ]
+
+
 def render(registry: Registry) -> str:
     providers = list(registry)
     lines = [
@@ -181,6 +213,7 @@ def render(registry: Registry) -> str:
         f"{code(CLIENT_SECRET.name)} ({CLIENT_SECRET.label}, stored encrypted and never shown again).",
         "How to add a provider: [adding-a-provider.md](adding-a-provider.md).",
         "",
+        *scope_check_lines(providers),
         "## Not supported",
         "",
         *(f"- `{name}`: {why}" for name, why in OUT_OF_SCOPE),

@@ -540,7 +540,7 @@
     }
 
     clearFormErrors();
-    ui.fields.replaceChildren(...(item.fields || []).map(fieldRow));
+    ui.fields.replaceChildren(...(item.fields || []).map((field) => fieldRow(field, item)));
     setSubmitting(false);
     ui.dialog.showModal();
     const first = ui.fields.querySelector('input, select');
@@ -565,7 +565,57 @@
     return `field-${field.name}`;
   }
 
-  function fieldRow(field) {
+  // A scope set: the provider's known scopes as checkboxes (required ones fixed), and others typed.
+  function scopesRow(field, current) {
+    const id = fieldId(field);
+    const errorId = `${id}-error`;
+    const chosen = new Set(current || field.default || []);
+    const fixed = new Set(field.required_scopes || []);
+    const known = field.known_scopes || [];
+    const knownNames = new Set(known.map((scope) => scope.name));
+    const boxes = known.map((scope, index) => {
+      const boxId = `${id}-${index}`;
+      const descId = `${boxId}-desc`;
+      return el('li', { class: 'scope' },
+        el('input', {
+          type: 'checkbox', id: boxId, name: field.name, value: scope.name,
+          checked: chosen.has(scope.name) || fixed.has(scope.name), disabled: fixed.has(scope.name),
+          'aria-describedby': descId,
+        }),
+        el('label', { for: boxId }, el('code', { text: scope.name })),
+        el('span', { class: 'scope__desc', id: descId, text: fixed.has(scope.name) ? `${scope.description} (always asked)` : scope.description }),
+      );
+    });
+    const others = [...chosen].filter((name) => !knownNames.has(name) && !fixed.has(name));
+    const otherId = `${id}-other`;
+    const other = field.allow_unknown
+      ? el('div', { class: 'field' },
+          el('label', { for: otherId }, known.length ? `Other ${field.label.toLowerCase()}` : field.label, el('span', { class: 'field__opt', text: ' (optional)' })),
+          el('input', { id: otherId, type: 'text', value: others.join(' '), spellcheck: 'false', autocapitalize: 'off', autocomplete: 'off', 'aria-describedby': errorId, dataset: { scopesOther: field.name } }),
+          el('p', { class: 'field__help', text: 'Separated by spaces.' }))
+      : null;
+    const fixedLine = fixed.size && !known.some((scope) => fixed.has(scope.name))
+      ? el('p', { class: 'field__help', text: `Always asked: ${[...fixed].join(' ')}` })
+      : null;
+    return el('fieldset', { class: 'field scopes', dataset: { field: field.name }, 'aria-describedby': errorId },
+      el('legend', { text: field.label }),
+      fixedLine,
+      boxes.length ? el('ul', { class: 'scopes__list' }, ...boxes) : null,
+      other,
+      el('p', { class: 'field__error', id: errorId, hidden: true }),
+    );
+  }
+
+  function chosenScopes(field) {
+    const checked = [...ui.fields.querySelectorAll(`input[type=checkbox][name="${CSS.escape(field.name)}"]`)]
+      .filter((box) => box.checked && !box.disabled).map((box) => box.value);
+    const other = ui.fields.querySelector(`input[data-scopes-other="${CSS.escape(field.name)}"]`);
+    const typed = other ? other.value.split(/\s+/).filter(Boolean) : [];
+    return [...new Set([...checked, ...typed])];
+  }
+
+  function fieldRow(field, item) {
+    if (field.type === 'scopes') return scopesRow(field, item && item[field.name]);
     const id = fieldId(field);
     const helpId = `${id}-help`;
     const errorId = `${id}-error`;
@@ -676,7 +726,8 @@
     if (!row) return false;
     const control = row.querySelector('input, select');
     const error = row.querySelector('.field__error');
-    const label = row.querySelector('label').firstChild.textContent;
+    const legend = row.querySelector('legend');
+    const label = legend ? legend.textContent : row.querySelector('label').firstChild.textContent;
     row.classList.toggle('field--invalid', Boolean(message));
     control.setAttribute('aria-invalid', String(Boolean(message)));
     error.textContent = message ? fieldMessage(label, message) : '';
@@ -722,8 +773,13 @@
     clearFormErrors();
 
     const credentials = {};
+    const choices = {};
     let invalid = 0;
     for (const field of item.fields || []) {
+      if (field.type === 'scopes') {
+        choices[field.name] = chosenScopes(field);
+        continue;
+      }
       const control = ui.form.elements.namedItem(field.name);
       const value = control ? control.value.trim() : '';
       const problem = checkField(field, value);
@@ -744,7 +800,7 @@
     setSubmitting(true, 'Saving…');
     let saved;
     try {
-      saved = await api('POST', '/integrations', { provider: item.id, credentials });
+      saved = await api('POST', '/integrations', { provider: item.id, credentials, ...choices });
     } catch (error) {
       setSubmitting(false, submitLabel);
       showSaveError(error);

@@ -13,7 +13,9 @@ def lambda_handler(request: Request) -> dict:
     settings = get_settings()
     principal = principal_from(request, settings)
     body = parse_save_body(request.json_body(settings.max_body_bytes))
-    provider, connection = container.credential_service().save(principal, body.provider, body.credentials)
+    provider, connection = container.credential_service().save(
+        principal, body.provider, body.credentials, body.scope_choices()
+    )
     return json_response(
         200, integration_view(provider, connection, request.api_base_url(settings.public_api_url))
     )

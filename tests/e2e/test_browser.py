@@ -117,7 +117,11 @@ def test_a_user_connects_openid_connect_in_the_browser_and_sees_connected(
         dialog.get_by_label("Client Secret").fill(client.client_secret)
         dialog.get_by_label("Issuer URL").fill(stack.peer.issuer)
         dialog.get_by_label("Client authentication").select_option(client.auth_method)
-        dialog.get_by_label("Extra scopes").fill("profile offline_access")
+        # ... picks the scopes its app needs among the provider's known ones
+        scopes = dialog.get_by_role("group", name="Scopes")
+        expect(scopes.get_by_role("checkbox", name="openid")).to_be_disabled()  # always asked
+        scopes.get_by_role("checkbox", name="profile").check()
+        scopes.get_by_role("checkbox", name="offline_access").check()
         dialog.get_by_role("button", name="Save and sign in").click()
 
         # ... and logs in and consents at the provider's own pages
@@ -131,6 +135,14 @@ def test_a_user_connects_openid_connect_in_the_browser_and_sees_connected(
         page.wait_for_url(f"{stack.url}/**")
         expect(page.get_by_role("status").filter(has_text="Connected")).to_be_visible()
         expect(card.locator(".badge")).to_have_text("Connected")
+        # the scopes picked were the ones asked for, and the provider granted them
+        listed = page.evaluate(
+            "async () => (await (await fetch('/integrations', {headers: {'X-Org-Id': 'demo-org',"
+            " 'X-User-Id': 'demo-user', 'X-Org-Role': 'admin'}})).json())"
+        )
+        oidc = next(item for item in listed["integrations"] if item["id"] == "generic_oidc")
+        assert oidc["scopes"] == ["openid", "profile", "offline_access"]
+        assert set(oidc["granted_scopes"]) == {"openid", "profile", "offline_access"}
         assert urlsplit(page.url).query == ""  # the result was read, then removed from the address
         assert client.client_secret not in page.evaluate("() => JSON.stringify(window.localStorage)")
         assert [url for frame, url in chromium.blocked if frame.startswith(stack.url)] == []

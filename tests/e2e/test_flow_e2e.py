@@ -51,11 +51,10 @@ class Browser:
             "client_secret": secret if secret is not None else client.client_secret,
             "issuer": self.stack.peer.issuer,
             "client_auth_method": method or client.auth_method,
-            "scopes": "profile offline_access",
         }
         return self.http.post(
             f"{self.stack.url}/integrations",
-            json={"provider": PROVIDER, "credentials": credentials},
+            json={"provider": PROVIDER, "credentials": credentials, "scopes": ["profile", "offline_access"]},
             headers=self.identity,
         )
 
@@ -141,6 +140,10 @@ def test_an_org_connects_its_own_app_with_each_client_auth_method(
     integration = browser.integration()
     assert integration["connected"] is True
     assert integration["status"] == "active"
+    # ... having asked for the org's scopes (openid always), which the provider granted
+    assert integration["scopes"] == ["openid", "profile", "offline_access"]
+    assert set(integration["granted_scopes"]) == {"openid", "profile", "offline_access"}
+    assert integration["reauthorization_needed"] is False
 
 
 def test_the_auth_method_chosen_in_the_form_is_the_one_sent_to_the_provider(

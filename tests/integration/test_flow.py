@@ -135,7 +135,8 @@ def test_list_shows_every_provider_with_fields_and_redirect_uri(api):
     )
     zendesk = by_id["zendesk"]
     assert zendesk["redirect_uri"] == "https://api.example.com/oauth/callback/zendesk"
-    assert [f["name"] for f in zendesk["fields"]] == ["client_id", "client_secret", "subdomain"]
+    assert [f["name"] for f in zendesk["fields"]] == ["client_id", "client_secret", "subdomain", "scopes"]
+    assert zendesk["fields"][-1]["type"] == "scopes" and zendesk["scopes"] == ["read"]
     assert zendesk["status"] is None and zendesk["connected"] is False
     assert by_id["freshdesk"]["redirect_uri"] is None
 

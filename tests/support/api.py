@@ -83,11 +83,13 @@ class Api:
         credentials: dict[str, str],
         org: str = "org-1",
         claims: dict[str, Any] | None = None,
+        **choices: Any,
     ) -> dict[str, Any]:
+        """``choices``: the body's other keys (``scopes``, ``user_scopes``)."""
         event = http_event(
             "POST",
             "/integrations",
-            body={"provider": provider, "credentials": credentials},
+            body={"provider": provider, "credentials": credentials, **choices},
             claims=claims or self.claims(org),
         )
         return self.save_fn.lambda_handler(event, self.context)

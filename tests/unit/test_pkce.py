@@ -28,7 +28,7 @@ def test_authorize_url_carries_s256_challenge_state_and_exact_redirect_uri():
         redirect_uri="https://api.example.com/oauth/callback/zendesk",
         state="st",
         code_verifier="dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
-        scopes=["read", "write"],
+        scopes={"scope": ["read", "write"]},
     )
     parts = urlsplit(url)
     query = parse_qs(parts.query)
@@ -54,7 +54,7 @@ def test_authorize_url_without_pkce_has_no_challenge():
         redirect_uri="https://x/cb",
         state="s",
         code_verifier=None,
-        scopes=["a", "b"],
+        scopes={"scope": ["a", "b"]},
     )
     query = parse_qs(urlsplit(url).query)
     assert "code_challenge" not in query

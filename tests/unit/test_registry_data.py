@@ -117,6 +117,8 @@ DEVIATIONS = {
     ("monday", "pkce"): "monday.com's OAuth 2.1 flow uses PKCE",
     ("monday", "token_url"): "monday.com's OAuth 2.1 token endpoint (/oauth_ms/oauth/token)",
     ("shopify", "scope_separator"): "Shopify documents comma-separated scopes",
+    ("zoho", "scope_separator"): "Zoho documents comma-separated scopes",
+    ("zoho-crm", "scope_separator"): "Zoho documents comma-separated scopes",
 }
 
 FACTS_AUTH_TYPE = {"OAUTH2": "oauth2", "API_KEY": "api_key", "BASIC": "basic"}
@@ -289,8 +291,7 @@ def test_oauth_spec_is_consistent(provider: Provider) -> None:
     )
     for template in _templates(provider):
         assert template_fields(template) <= non_secret | discovered, template
-    for name in (spec.client_auth_field, spec.scopes_field):
-        assert name is None or name in non_secret
+    assert spec.client_auth_field is None or spec.client_auth_field in non_secret
     if spec.client_auth_field:
         assert set(provider.field(spec.client_auth_field).options or ()) <= set(CLIENT_AUTH_METHODS)
     for name, mapping in spec.template_values.items():
@@ -474,7 +475,7 @@ def test_authorization_params_match_the_facts(provider: Provider) -> None:
         redirect_uri="https://api.example.com/oauth/callback/x",
         state="s" * 43,
         code_verifier="v" * 64,
-        scopes=["a"],
+        scopes={"scope": ["a"]},
     )
     query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
     for key, value in (fact["authorization_params"] or {}).items():
@@ -497,7 +498,8 @@ def test_default_scopes_and_kept_metadata_include_the_facts(provider: Provider) 
     spec = provider.oauth
     assert spec is not None
     fact = FACTS_BY_ID[provider.id]
-    assert set(fact["default_scopes"] or ()) <= set(spec.scopes)
+    offered = {*spec.scopes.default, *spec.scopes.required, *(k.name for k in spec.scopes.known)}
+    assert set(fact["default_scopes"] or ()) <= offered or not spec.scopes_checked
     assert set(fact["token_response_metadata"] or ()) <= set(spec.metadata_from_token)
     assert set(fact["redirect_uri_metadata"] or ()) <= set(spec.metadata_from_callback)
     if fact["alternate_access_token_response_path"]:
@@ -508,3 +510,39 @@ def test_render_fact_follows_the_facts_fallback_convention() -> None:
     template = "https://${connectionConfig.h}/a || https://login.example.com/a"
     assert render_fact(template, {"h": "x.example.com"}) == "https://x.example.com/a"
     assert render_fact(template, {}) == "https://login.example.com/a"
+
+
+# ---------------------------------------------------------------- scope sets
+
+
+@pytest.mark.parametrize("provider", OAUTH_PROVIDERS, ids=ids(OAUTH_PROVIDERS))
+def test_every_scope_of_an_entry_is_a_scope_token_its_choice_would_accept(provider: Provider) -> None:
+    from byoc.oauth.scopes import SCOPE_TOKEN
+
+    assert provider.oauth is not None
+    for scope_set in provider.oauth.scope_sets:
+        names = [*scope_set.default, *scope_set.required, *(k.name for k in scope_set.known)]
+        assert all(SCOPE_TOKEN.fullmatch(n) and scope_set.separator not in n for n in names), names
+        assert len({k.name for k in scope_set.known}) == len(scope_set.known), "a known scope listed twice"
+        assert all(0 < len(k.description) <= 90 for k in scope_set.known)
+        assert scope_set.check(list(scope_set.default)) == scope_set.default  # the defaults pass the check
+
+
+@pytest.mark.parametrize("provider", OAUTH_PROVIDERS, ids=ids(OAUTH_PROVIDERS))
+def test_an_entry_whose_scopes_were_not_checked_leaves_the_choice_open(provider: Provider) -> None:
+    spec = provider.oauth
+    assert spec is not None
+    if spec.scopes_checked:
+        assert spec.scopes_source and spec.scopes_source.startswith("https://")
+    else:
+        assert all(s.allow_unknown for s in spec.scope_sets)
+
+
+def test_slack_has_a_user_scope_set_sent_as_user_scope() -> None:
+    spec = REGISTRY.get("slack").oauth
+    assert spec is not None
+    assert [(s.name, s.param) for s in spec.scope_sets] == [
+        ("scopes", "scope"),
+        ("user_scopes", "user_scope"),
+    ]
+    assert spec.scope_sets[1].known

@@ -178,7 +178,9 @@ class Connection:
     token_version: int = 0
     token_expires_at: int | None = None
     has_refresh_token: bool = False
-    scopes: str | None = None
+    scopes: str | None = None  # what the provider granted (its token answer's ``scope``)
+    # What the grant was asked for (``byoc.oauth.scopes.asked_fingerprint``); None before this existed.
+    scopes_asked: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
     status_reason: str | None = None
     status_message: str | None = None
@@ -218,6 +220,7 @@ class Connection:
             token_expires_at=grant.expires_at,
             has_refresh_token=grant.has_refresh_token,
             scopes=grant.scopes,
+            scopes_asked=grant.asked or self.scopes_asked,
             metadata=grant.metadata,
             last_refreshed_at=now,
             refresh_failures=0,
@@ -241,6 +244,7 @@ class Connection:
             token_expires_at=existing.token_expires_at,
             has_refresh_token=existing.has_refresh_token,
             scopes=existing.scopes,
+            scopes_asked=existing.scopes_asked,
             metadata=existing.metadata,
             last_refreshed_at=existing.last_refreshed_at,
         )
@@ -254,6 +258,8 @@ class TokenGrant:
     has_refresh_token: bool
     scopes: str | None
     metadata: dict[str, str]
+    # What this grant was asked for (an exchange; a refresh keeps the record's).
+    asked: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,3 +282,5 @@ class OAuthState:
     app_fingerprint: str | None = None
     # The callback must carry ``iss`` (RFC 9207).
     iss_required: bool = False
+    # What the authorize request asked for (``byoc.oauth.scopes.asked_fingerprint``).
+    scopes_asked: str | None = None

@@ -12,7 +12,7 @@ not list (a secret, say) fails the tests.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -24,6 +24,8 @@ __all__ = [
     "ErrorBody",
     "ErrorDetail",
     "FieldView",
+    "KnownScopeView",
+    "ScopesFieldView",
     "GatewayMessage",
     "Integration",
     "IntegrationList",
@@ -51,13 +53,35 @@ class FieldView(_Answer):
     options: list[str] | None = Field(default=None, description="The choices of a select.")
 
 
+class KnownScopeView(_Answer):
+    name: str = Field(examples=["tickets:read"])
+    description: str = Field(examples=["Read tickets"])
+
+
+class ScopesFieldView(_Answer):
+    """A scope set the org may choose (sent as the save body's ``scopes``/``user_scopes``, a list)."""
+
+    name: Literal["scopes", "user_scopes"]
+    label: str = Field(examples=["Scopes"])
+    type: Literal["scopes"]
+    required: Literal[False]
+    secret: Literal[False]
+    default: list[str] = Field(description="What is asked for when the org chooses nothing.")
+    required_scopes: list[str] = Field(description="Always asked, whatever the org chooses.")
+    known_scopes: list[KnownScopeView] = Field(description="The provider's documented scopes, as choices.")
+    allow_unknown: bool = Field(description="Whether scopes outside known_scopes may be chosen.")
+
+
+AnyField = Annotated[FieldView | ScopesFieldView, Field(discriminator="type")]
+
+
 class Integration(_Answer):
     """A provider, what a frontend needs to draw its form, and this org's connection to it."""
 
     id: str = Field(examples=["zendesk"])
     name: str = Field(examples=["Zendesk"])
     auth_type: Literal["oauth2", "api_key", "basic"]
-    fields: list[FieldView]
+    fields: list[AnyField]
     redirect_uri: str | None = Field(
         description="The exact redirect URI to register in the org's OAuth app; null without OAuth.",
         examples=["https://api.example.com/oauth/callback/zendesk"],
@@ -73,6 +97,21 @@ class Integration(_Answer):
     client_id_masked: str | None = Field(
         description="At most a third of the client id (up to 4 characters at each end), never the whole id.",
         examples=["zd…34"],
+    )
+    scopes: list[str] | None = Field(
+        description="What the next sign-in asks for: the org's choice, else the entry's defaults "
+        "(required scopes first); null without OAuth.",
+        examples=[["read", "write"]],
+    )
+    user_scopes: list[str] | None = Field(
+        default=None, description="Slack only: the user-token scopes the next sign-in asks for."
+    )
+    granted_scopes: list[str] | None = Field(
+        description="What the provider says it granted (its token answer's scope); null when it did not say."
+    )
+    reauthorization_needed: bool = Field(
+        description="Active, but the grant was asked for other scopes than the current choice: "
+        "the next sign-in asks for the new ones; the tokens work until then."
     )
 
 

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from byoc.errors import InvalidRequest
 
 MAX_FIELDS = 32
+MAX_SCOPES = 100
 
 
 class SaveCredentialsBody(BaseModel):
@@ -25,6 +26,24 @@ class SaveCredentialsBody(BaseModel):
         max_length=MAX_FIELDS,
         examples=[{"client_id": "abc123", "client_secret": "s3cr3t", "subdomain": "acme"}],
     )
+    scopes: list[str] | None = Field(
+        default=None,
+        max_length=MAX_SCOPES,
+        description="The scopes to ask for (OAuth entries); omitted keeps the saved choice, "
+        "or the entry's defaults for a new record.",
+        examples=[["chat:write", "channels:read"]],
+    )
+    user_scopes: list[str] | None = Field(
+        default=None,
+        max_length=MAX_SCOPES,
+        description="Slack's user-token scopes (user_scope); omitted keeps the saved choice.",
+        examples=[["search:read"]],
+    )
+
+    def scope_choices(self) -> dict[str, list[str]]:
+        """The scope sets the body names, by set name."""
+        chosen = {"scopes": self.scopes, "user_scopes": self.user_scopes}
+        return {name: value for name, value in chosen.items() if value is not None}
 
 
 def parse_save_body(raw: Any) -> SaveCredentialsBody:
@@ -33,6 +52,7 @@ def parse_save_body(raw: Any) -> SaveCredentialsBody:
     except ValidationError as exc:
         places = sorted({".".join(str(p) for p in error["loc"]) or "body" for error in exc.errors()})
         raise InvalidRequest(
-            'The body must be {"provider": string, "credentials": {name: string}} '
+            'The body must be {"provider": string, "credentials": {name: string}, '
+            '"scopes"?: [string], "user_scopes"?: [string]} '
             f"with no other fields; check: {', '.join(places)}."
         ) from None

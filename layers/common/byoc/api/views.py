@@ -6,11 +6,13 @@ function imports none of them.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
 from byoc.model import Connection, Status
 from byoc.oauth.registry import Provider, Registry, redirect_uri
+from byoc.oauth.scopes import asked_fingerprint
 
 
 def mask_client_id(client_id: str | None) -> str | None:
@@ -28,7 +30,8 @@ def mask_client_id(client_id: str | None) -> str | None:
     return (client_id[: shown - tail] or "•" * 3) + "…" + client_id[-tail:]
 
 
-def connection_view(connection: Connection | None) -> dict[str, Any]:
+def connection_view(provider: Provider, connection: Connection | None) -> dict[str, Any]:
+    """One org's connection to ``provider`` (every key present; None where nothing is known)."""
     if connection is None:
         return {
             "status": None,
@@ -37,6 +40,7 @@ def connection_view(connection: Connection | None) -> dict[str, Any]:
             "status_message": None,
             "updated_at": None,
             "client_id_masked": None,
+            **_scopes_view(provider, None),
         }
     return {
         "status": connection.status.value,
@@ -45,7 +49,26 @@ def connection_view(connection: Connection | None) -> dict[str, Any]:
         "status_message": connection.status_message,
         "updated_at": connection.updated_at or None,
         "client_id_masked": mask_client_id(connection.client_id),
+        **_scopes_view(provider, connection),
     }
+
+
+def _scopes_view(provider: Provider, connection: Connection | None) -> dict[str, Any]:
+    """What the org asks for (its choice, else the defaults), what was granted, and whether the
+    grant was asked for other scopes than the current choice (the next start asks again)."""
+    if provider.oauth is None:
+        return {"scopes": None, "granted_scopes": None, "reauthorization_needed": False}
+    config = connection.config if connection else {}
+    view: dict[str, Any] = {s.name: s.chosen(config) for s in provider.oauth.scope_sets}
+    granted = connection.scopes if connection else None
+    view["granted_scopes"] = [s for s in re.split(r"[\s,]+", granted) if s] if granted else None
+    view["reauthorization_needed"] = bool(
+        connection is not None
+        and connection.is_active
+        and connection.scopes_asked is not None
+        and connection.scopes_asked != asked_fingerprint(provider.oauth.scope_sets, config)
+    )
+    return view
 
 
 def _provider_view(provider: Provider, api_base_url: str) -> dict[str, Any]:
@@ -66,14 +89,14 @@ def provider_views(registry: Registry, api_base_url: str) -> tuple[tuple[str, di
 
 
 def integration_view(provider: Provider, connection: Connection | None, api_base_url: str) -> dict[str, Any]:
-    return {**_provider_view(provider, api_base_url), **connection_view(connection)}
+    return {**_provider_view(provider, api_base_url), **connection_view(provider, connection)}
 
 
 def list_view(registry: Registry, connections: list[Connection], api_base_url: str) -> dict[str, Any]:
     by_provider = {c.provider: c for c in connections}
     return {
         "integrations": [
-            {**view, **connection_view(by_provider.get(provider_id))}
+            {**view, **connection_view(registry.get(provider_id), by_provider.get(provider_id))}
             for provider_id, view in provider_views(registry, api_base_url)
         ]
     }

@@ -61,6 +61,7 @@ def _optional_attributes(connection: Connection) -> dict[str, Any]:
         "tokens": {"B": c.tokens} if c.tokens else None,
         "token_expires_at": attr_n(c.token_expires_at) if c.token_expires_at is not None else None,
         "scopes": attr_s(c.scopes) if c.scopes else None,
+        "scopes_asked": attr_s(c.scopes_asked) if c.scopes_asked else None,
         "status_reason": attr_s(c.status_reason) if c.status_reason else None,
         "status_message": attr_s(c.status_message) if c.status_message else None,
         "last_refreshed_at": attr_n(c.last_refreshed_at) if c.last_refreshed_at is not None else None,
@@ -119,6 +120,7 @@ def connection_from_item(item: dict[str, Any]) -> Connection:
         token_expires_at=_opt_n(item, "token_expires_at"),
         has_refresh_token=bool(item.get("has_refresh_token", {}).get("BOOL", False)),
         scopes=_opt_s(item, "scopes"),
+        scopes_asked=_opt_s(item, "scopes_asked"),
         metadata=_read_map(item, "metadata"),
         status_reason=_opt_s(item, "status_reason"),
         status_message=_opt_s(item, "status_message"),
@@ -146,7 +148,7 @@ def state_item(state: OAuthState) -> dict[str, Any]:
         # condition checks expires_at itself, since TTL deletion is late.
         "ttl": attr_n(state.expires_at),
     }
-    for name in ("code_verifier", "issuer", "binding_hash", "app_fingerprint"):
+    for name in ("code_verifier", "issuer", "binding_hash", "app_fingerprint", "scopes_asked"):
         value = getattr(state, name)
         if value:
             item[name] = attr_s(value)
@@ -171,6 +173,7 @@ def state_from_item(item: dict[str, Any]) -> OAuthState:
         binding_hash=_opt_s(item, "binding_hash"),
         app_fingerprint=_opt_s(item, "app_fingerprint"),
         iss_required=bool(item.get("iss_required", {}).get("BOOL", False)),
+        scopes_asked=_opt_s(item, "scopes_asked"),
     )
 
 

@@ -1,5 +1,4 @@
 """DynamoDB access: connection records and OAuth state items. Only this module talks to DynamoDB.
-
 The records themselves are ``byoc.model``'s; this module only maps them to items and back.
 
 One table. Connection records are keyed ``pk = ORG#<org>``, ``sk = CONN#<provider>``,
@@ -86,7 +85,7 @@ class Store:
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :conn)",
             "ExpressionAttributeValues": {":pk": attr_s(f"ORG#{org_id}"), ":conn": attr_s("CONN#")},
             "ProjectionExpression": "org_id, provider, #s, status_reason, status_message, client_id, "
-            "updated_at, created_at, credentials_id, token_expires_at",
+            "updated_at, created_at, credentials_id, token_expires_at, config, scopes, scopes_asked",
             "ExpressionAttributeNames": {"#s": "status"},
         }
         connections: list[Connection] = []
@@ -389,8 +388,9 @@ class Store:
             provider,
             UpdateExpression="SET #s = :pending, has_refresh_token = :false, metadata = :empty, "
             "updated_at = :now, token_version = token_version + :one "
-            "REMOVE tokens, token_expires_at, scopes, status_reason, status_message, last_refreshed_at, "
-            "idle_pk, refresh_pk, next_attempt_at, refresh_failures, lease_until, lease_owner",
+            "REMOVE tokens, token_expires_at, scopes, scopes_asked, status_reason, status_message, "
+            "last_refreshed_at, idle_pk, refresh_pk, next_attempt_at, refresh_failures, lease_until, "
+            "lease_owner",
             ConditionExpression="attribute_exists(pk)",
             ExpressionAttributeNames={"#s": "status"},
             ExpressionAttributeValues={

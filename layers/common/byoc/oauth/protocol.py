@@ -19,6 +19,7 @@ from byoc.errors import ProviderError, UnsafeUrl
 from byoc.model import OAUTH_ERROR_CODES, reason
 from byoc.oauth import answers
 from byoc.oauth.registry import OAuthSpec, Provider, render_template, template_fields
+from byoc.oauth.scopes import asked_fingerprint
 from byoc.outbound import check_url
 
 # A metadata value (a tenant id, a region, an instance URL) longer than this is not kept.
@@ -147,12 +148,14 @@ def client_auth_method(provider: Provider, config: dict[str, str]) -> str:
     return spec.client_auth
 
 
-def requested_scopes(provider: Provider, config: dict[str, str]) -> list[str]:
-    spec = _spec(provider)
-    scopes = list(spec.scopes)
-    if spec.scopes_field:
-        scopes += [s for s in config.get(spec.scopes_field, "").split() if s not in scopes]
-    return scopes
+def requested_scopes(provider: Provider, config: dict[str, str]) -> dict[str, list[str]]:
+    """What start asks for, by authorize parameter (``scope``, and Slack's ``user_scope``)."""
+    return {s.param: s.chosen(config) for s in _spec(provider).scope_sets}
+
+
+def scopes_asked(provider: Provider, config: dict[str, str]) -> str:
+    """The fingerprint of what start asks for (a grant asked for less needs authorizing again)."""
+    return asked_fingerprint(_spec(provider).scope_sets, config)
 
 
 # Authorize ---------------------------------------------------------------------------
@@ -166,7 +169,7 @@ def build_authorize_url(
     redirect_uri: str,
     state: str,
     code_verifier: str | None,
-    scopes: list[str],
+    scopes: dict[str, list[str]],
 ) -> str:
     spec = _spec(provider)
     params: dict[str, str] = {
@@ -175,8 +178,9 @@ def build_authorize_url(
         "redirect_uri": redirect_uri,
         "state": state,
     }
-    if scopes:
-        params["scope"] = spec.scope_separator.join(scopes)
+    for param, asked in scopes.items():
+        if asked:
+            params[param] = spec.scope_separator.join(asked)
     if code_verifier is not None:
         params["code_challenge"] = code_challenge(code_verifier)
         params["code_challenge_method"] = "S256"

@@ -19,6 +19,7 @@ from importlib import resources
 from typing import Any
 
 from byoc.errors import NotAnOAuthProvider, UnknownProvider
+from byoc.oauth.scopes import ScopeSet, scope_set
 
 AUTH_TYPES = ("oauth2", "api_key", "basic")
 FIELD_TYPES = ("text", "password", "url", "select")
@@ -80,7 +81,11 @@ class OAuthSpec:
     token_url: str
     refresh_url: str | None = None
     revocation_url: str | None = None
-    scopes: tuple[str, ...] = ()
+    # What the org may ask for (byoc.oauth.scopes): ``scope``, and Slack's ``user_scope``.
+    scope_sets: tuple[ScopeSet, ...] = (ScopeSet(),)
+    # The default and known scopes were checked against the provider's page ``scopes_source``.
+    scopes_checked: bool = False
+    scopes_source: str | None = None
     scope_separator: str = " "
     pkce: bool = True
     client_auth: str = "client_secret_post"
@@ -113,12 +118,18 @@ class OAuthSpec:
     token_host_from_callback: str | None = None
     # A field whose value chooses the client-auth method (generic providers).
     client_auth_field: str | None = None
-    # A field holding extra space-separated scopes the org adds to ``scopes``.
-    scopes_field: str | None = None
     # What a field's value stands for in the URL templates, when that is not the value
     # itself: {"region": {"us": "", "eu": ".eu"}} (Intercom's US hosts have no region label).
     # Values missing from a field's map are used as they are.
     template_values: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def scopes(self) -> ScopeSet:
+        """The main set (the authorize request's ``scope``)."""
+        return self.scope_sets[0]
+
+    def scope_set(self, name: str) -> ScopeSet | None:
+        return next((s for s in self.scope_sets if s.name == name), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,11 +155,12 @@ class Provider:
         return tuple(f.name for f in self.fields if f.secret)
 
     def public(self) -> dict[str, Any]:
+        scope_fields = [s.public() for s in self.oauth.scope_sets] if self.oauth else []
         return {
             "id": self.id,
             "name": self.name,
             "auth_type": self.auth_type,
-            "fields": [f.public() for f in self.fields],
+            "fields": [f.public() for f in self.fields] + scope_fields,
         }
 
 
@@ -176,12 +188,34 @@ def _field(raw: dict[str, Any]) -> Field:
     return Field(**data)
 
 
+_SCOPE_KEYS = ("default_scopes", "required_scopes", "known_scopes", "allow_unknown_scopes")
+
+
+def _scope_sets(data: dict[str, Any]) -> tuple[ScopeSet, ...]:
+    """The entry's scope keys (popped from ``data``) as its sets: ``scope``, then ``user_scopes``."""
+    separator = data.get("scope_separator", " ")
+    main = scope_set(
+        {k: data.pop(k) for k in _SCOPE_KEYS if k in data},
+        name="scopes",
+        param="scope",
+        label="Scopes",
+        separator=separator,
+    )
+    user = data.pop("user_scopes", None)
+    if user is None:
+        return (main,)
+    return (
+        main,
+        scope_set(user, name="user_scopes", param=user["param"], label="User scopes", separator=separator),
+    )
+
+
 def _oauth(raw: dict[str, Any]) -> OAuthSpec:
     data = dict(raw)
-    for key in ("scopes", "metadata_from_token", "metadata_from_callback", "allowed_host_suffixes"):
+    for key in ("metadata_from_token", "metadata_from_callback", "allowed_host_suffixes"):
         if key in data:
             data[key] = tuple(data[key])
-    return OAuthSpec(**data)
+    return OAuthSpec(scope_sets=_scope_sets(data), **data)
 
 
 def _provider(raw: dict[str, Any]) -> Provider:

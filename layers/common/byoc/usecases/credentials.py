@@ -37,6 +37,9 @@ from byoc.outbound import OutboundClient
 from byoc.settings import Settings
 from byoc.usecases.revocation import Revocations
 
+# Entries whose scopes were a credentials field before the scope sets: accepted for one release.
+SCOPES_ALIAS_ENTRIES = ("generic_oauth2", "generic_oidc")
+
 
 @dataclass
 class CredentialService:
@@ -50,13 +53,23 @@ class CredentialService:
     outbound: OutboundClient
 
     def save(
-        self, principal: Principal, provider_id: str, credentials: dict[str, str]
+        self,
+        principal: Principal,
+        provider_id: str,
+        credentials: dict[str, str],
+        scopes: dict[str, list[str]] | None = None,
     ) -> tuple[Provider, Connection]:
-        """Validate, seal and store; the saved record and its entry (for the view)."""
+        """Validate, seal and store; the saved record and its entry (for the view).
+
+        ``scopes`` holds the scope sets the body names (``scopes``, ``user_scopes``); a set
+        left out keeps its saved choice (none saved: the entry's defaults apply).
+        """
         require_admin(principal)
         provider = self.registry.get(provider_id)
+        credentials, chosen = choose_scopes(provider, credentials, scopes or {})
         values, config, secret_values = self._checked_values(provider, credentials)
         existing = self.store.get_connection(principal.org_id, provider.id)
+        config.update(kept_scopes(provider, existing, chosen))
         connection = self._new_record(
             principal.org_id, provider, values.get("client_id"), config, secret_values, existing
         )
@@ -161,6 +174,44 @@ class CredentialService:
             names = (template_fields(spec.authorize_url) | template_fields(spec.token_url)) if spec else set()
             problem = "gives an address that is not allowed"
             raise ValidationFailed(dict.fromkeys(sorted(names) or ["client_id"], problem)) from None
+
+
+def choose_scopes(
+    provider: Provider, credentials: dict[str, str], scopes: dict[str, list[str]]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """(the credentials without the scope alias, the checked choice as settings by set name).
+
+    The generic entries' ``credentials.scopes`` string is accepted for one release: its
+    scopes are added to the entry's defaults, as that field did.
+    """
+    if provider.oauth is None:
+        if scopes:
+            raise ValidationFailed(dict.fromkeys(scopes, "this provider does not use OAuth scopes"))
+        return credentials, {}
+    credentials = dict(credentials)
+    alias = credentials.pop("scopes", None) if provider.id in SCOPES_ALIAS_ENTRIES else None
+    if alias is not None and "scopes" not in scopes:
+        scopes = {**scopes, "scopes": [*provider.oauth.scopes.default, *alias.split()]}
+    chosen: dict[str, str] = {}
+    for name, value in scopes.items():
+        scope_set = provider.oauth.scope_set(name)
+        if scope_set is None:
+            raise ValidationFailed({name: "this provider has no such scope set"})
+        chosen[name] = " ".join(scope_set.check(value))
+    return credentials, chosen
+
+
+def kept_scopes(provider: Provider, existing: Connection | None, chosen: dict[str, str]) -> dict[str, str]:
+    """The scope settings to save: the new choice, else the saved one."""
+    if provider.oauth is None:
+        return {}
+    kept = {}
+    for scope_set in provider.oauth.scope_sets:
+        if scope_set.name in chosen:
+            kept[scope_set.name] = chosen[scope_set.name]
+        elif existing is not None and scope_set.name in existing.config:
+            kept[scope_set.name] = existing.config[scope_set.name]
+    return kept
 
 
 def _same_app(provider: Provider, existing: Connection, new: Connection) -> bool:

@@ -149,6 +149,7 @@ class FlowService:
                 issuer=endpoints.issuer,
                 iss_required=endpoints.iss_required,
                 binding_hash=state_hash(binding) if binding else None,
+                scopes_asked=protocol.scopes_asked(provider, connection.config),
             )
         )
         return StartResult(
@@ -282,7 +283,13 @@ class FlowService:
             callback_params=params.extra,
             now=self._now(),
         )
-        grant = TokenGrant(tokens.expires_at, tokens.refresh_token is not None, tokens.scope, tokens.metadata)
+        grant = TokenGrant(
+            tokens.expires_at,
+            tokens.refresh_token is not None,
+            tokens.scope,
+            tokens.metadata,
+            asked=state.scopes_asked,
+        )
         sealed = self.cipher.seal_tokens(connection, key, tokens.sealed_value())
         try:
             self._store_tokens(connection, sealed, grant)
