@@ -33,6 +33,10 @@ OUTPUT = ROOT / "docs" / "openapi.json"
 TEMPLATE = ROOT / "template.yaml"
 MODELS = [
     schemas.SaveCredentialsBody,
+    schemas.ConnectionList,
+    schemas.Connection,
+    schemas.Catalogue,
+    schemas.ProviderEntry,
     schemas.IntegrationList,
     schemas.Integration,
     schemas.FieldView,
@@ -118,10 +122,61 @@ FORBIDDEN = _error("forbidden: the caller is not an org admin (AdminClaim).")
 OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/integrations"): {
         "operationId": "listIntegrations",
-        "summary": "Every provider, its form fields and redirect URI, and this org's connection to it",
+        "summary": "This org's connections (the providers it saved credentials for)",
+        "description": "One DynamoDB Query. The catalogue (fields, redirect URIs) is GET /providers. "
+        "include=catalog answers the previous shape (every provider with its connection) for this "
+        "release only: deprecated.",
+        "parameters": [
+            {
+                **_query(
+                    "include",
+                    "Deprecated: catalog returns every provider with the org's connection (IntegrationList).",
+                    enum=["catalog"],
+                ),
+                "deprecated": True,
+            }
+        ],
         "responses": _authenticated(
-            {"200": _json("The registry with this org's status.", _ref("IntegrationList"), NO_STORE)}
+            {
+                "200": _json(
+                    "This org's connections; with include=catalog (deprecated), an IntegrationList.",
+                    {"anyOf": [_ref("ConnectionList"), _ref("IntegrationList")]},
+                    NO_STORE,
+                ),
+                "400": _error("invalid_request: include takes one value, catalog."),
+            }
         ),
+    },
+    ("GET", "/providers"): {
+        "operationId": "listProviders",
+        "summary": "The catalogue: every provider, its form fields, known scopes and redirect URI",
+        "description": "The same for every org and needs no token: a browser or a CDN may cache it "
+        "(Cache-Control: public, max-age=300) and revalidate with If-None-Match (304). gzip-encoded "
+        "when the request accepts it. No DynamoDB or KMS call.",
+        "parameters": [
+            {
+                "name": "If-None-Match",
+                "in": "header",
+                "required": False,
+                "description": "The ETag of a catalogue already held.",
+                "schema": {"type": "string"},
+            }
+        ],
+        "responses": {
+            "200": _json(
+                "The catalogue.",
+                _ref("Catalogue"),
+                {
+                    "ETag": _header("A strong tag of this body."),
+                    "Cache-Control": _header("Cacheable.", const="public, max-age=300"),
+                },
+            ),
+            "304": {
+                "description": "The catalogue held (If-None-Match) is current.",
+                "headers": {"ETag": _header("The current tag.")},
+            },
+            **SERVER_FAULTS,
+        },
     },
     ("POST", "/integrations"): {
         "operationId": "saveCredentials",

@@ -292,8 +292,12 @@
     ui.lists.setAttribute('aria-busy', 'true');
     ui.loadError.hidden = true;
     try {
-      const data = await api('GET', '/integrations');
-      state.integrations = Array.isArray(data?.integrations) ? data.integrations : [];
+      // The catalogue is the same for everyone and cached (ETag); the org's connections are small.
+      const [catalogue, mine] = await Promise.all([loadCatalogue(), api('GET', '/integrations')]);
+      const byProvider = new Map((mine?.integrations || []).map((c) => [c.provider, c]));
+      state.integrations = (catalogue?.providers || []).map((entry) => ({
+        ...entry, status: null, connected: false, ...(byProvider.get(entry.id) || {}),
+      }));
       state.loaded = true;
     } catch (error) {
       state.integrations = [];
@@ -305,6 +309,24 @@
       ui.lists.setAttribute('aria-busy', 'false');
     }
     render();
+  }
+
+  // GET /providers, revalidated with the ETag of the copy already held (304: keep it).
+  async function loadCatalogue() {
+    if (state.catalogue) {
+      const answer = await fetch(`${API_BASE}/providers`, { headers: { 'If-None-Match': state.catalogue.etag } });
+      if (answer.status === 304) return state.catalogue.body;
+      if (answer.ok) return keepCatalogue(answer);
+    }
+    const answer = await fetch(`${API_BASE}/providers`);
+    if (!answer.ok) throw Object.assign(new Error('The catalogue could not be read.'), { status: answer.status, code: 'catalogue_unavailable' });
+    return keepCatalogue(answer);
+  }
+
+  async function keepCatalogue(answer) {
+    const body = await answer.json();
+    state.catalogue = { etag: answer.headers.get('ETag') || '', body };
+    return body;
   }
 
   function loadErrorText(error) {

@@ -140,7 +140,7 @@ def test_a_user_connects_openid_connect_in_the_browser_and_sees_connected(
             "async () => (await (await fetch('/integrations', {headers: {'X-Org-Id': 'demo-org',"
             " 'X-User-Id': 'demo-user', 'X-Org-Role': 'admin'}})).json())"
         )
-        oidc = next(item for item in listed["integrations"] if item["id"] == "generic_oidc")
+        oidc = next(item for item in listed["integrations"] if item["provider"] == "generic_oidc")
         assert oidc["scopes"] == ["openid", "profile", "offline_access"]
         assert set(oidc["granted_scopes"]) == {"openid", "profile", "offline_access"}
         assert urlsplit(page.url).query == ""  # the result was read, then removed from the address

@@ -127,8 +127,8 @@ def test_api_key_provider_is_active_once_saved(api):
     assert "fd-key-SECRET" not in response["body"]
 
 
-def test_list_shows_every_provider_with_fields_and_redirect_uri(api):
-    entries = body_of(api.list())["integrations"]
+def test_the_catalogue_shows_every_provider_with_fields_and_redirect_uri(api):
+    entries = body_of(api.providers())["providers"]
     by_id = {e["id"]: e for e in entries}
     assert {"github", "google", "slack", "notion", "zendesk", "shopify", "freshdesk", "generic_oidc"} <= set(
         by_id
@@ -136,9 +136,26 @@ def test_list_shows_every_provider_with_fields_and_redirect_uri(api):
     zendesk = by_id["zendesk"]
     assert zendesk["redirect_uri"] == "https://api.example.com/oauth/callback/zendesk"
     assert [f["name"] for f in zendesk["fields"]] == ["client_id", "client_secret", "subdomain", "scopes"]
-    assert zendesk["fields"][-1]["type"] == "scopes" and zendesk["scopes"] == ["read"]
-    assert zendesk["status"] is None and zendesk["connected"] is False
+    assert zendesk["fields"][-1]["type"] == "scopes" and zendesk["fields"][-1]["default"] == ["read"]
+    assert "status" not in zendesk  # the catalogue holds nothing of any org
     assert by_id["freshdesk"]["redirect_uri"] is None
+
+
+def test_the_list_holds_only_this_orgs_connections(api):
+    assert body_of(api.list())["integrations"] == []
+    api.save("zendesk", ZENDESK)
+    api.save("zendesk", ZENDESK, org="org-2")
+    [only] = body_of(api.list())["integrations"]
+    assert (only["provider"], only["status"], only["scopes"]) == ("zendesk", "pending_setup", ["read"])
+
+
+def test_include_catalog_answers_the_previous_shape_for_one_release(api):
+    api.save("zendesk", ZENDESK)
+    entries = body_of(api.list(query="include=catalog"))["integrations"]
+    by_id = {e["id"]: e for e in entries}
+    assert len(entries) == len(body_of(api.providers())["providers"])
+    assert by_id["zendesk"]["status"] == "pending_setup" and by_id["github"]["status"] is None
+    assert api.list(query="include=everything")["statusCode"] == 400
 
 
 def test_a_failed_connection_carries_a_message_beside_its_reason(api, provider_mock):

@@ -147,7 +147,7 @@ def test_a_failed_write_at_save_leaves_no_record(api, aws_env):
     with failing("dynamodb", "InternalServerError", "PutItem"):
         assert_retryable(api.save("gitlab", GITLAB))
     assert table_items(aws_env) == []
-    assert api.integration("gitlab")["status"] is None  # never configured
+    assert api.integration("gitlab") is None  # never configured
 
 
 def test_a_failed_kms_call_at_save_leaves_the_previous_record(api, aws_env):

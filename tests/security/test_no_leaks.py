@@ -178,7 +178,7 @@ def test_the_successful_flow_leaks_nothing(run, outputs, logs, capsys):
     state = run.start()
     assert run.callback(code=CODE, state=state)["statusCode"] == 302
     listed = body_of(run.list())["integrations"]
-    assert next(e for e in listed if e["id"] == "google")["client_id_masked"] == "leak…3a9c"
+    assert next(e for e in listed if e["provider"] == "google")["client_id_masked"] == "leak…3a9c"
     _assert_nothing_leaked(outputs, logs, capsys)
 
 

@@ -60,7 +60,7 @@ def test_authorize_and_token_requests_carry_the_same_redirect_uri_as_the_list_sh
 ):
     configure(PUBLIC_API_URL=public_api_url)
     api.save("zendesk", ZENDESK)
-    shown = api.integration("zendesk")["redirect_uri"]
+    shown = api.entry("zendesk")["redirect_uri"]
     _, query = api.authorize("zendesk")
     api.callback("zendesk", urlencode({"code": "the-code", "state": query["state"][0]}))
     sent = form_of(provider_mock.token_requests()[0])["redirect_uri"]

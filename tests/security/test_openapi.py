@@ -58,12 +58,12 @@ def test_its_operations_are_exactly_the_http_api_routes_of_the_template():
     assert set(operations()) == {(route.method, route.path) for route in ROUTES}
 
 
-def test_every_route_needs_the_jwt_bearer_scheme_except_the_callback():
+def test_every_route_needs_the_jwt_bearer_scheme_except_the_callback_and_the_catalogue():
     scheme = DOC["components"]["securitySchemes"]["bearerAuth"]
     assert (scheme["type"], scheme["scheme"], scheme["bearerFormat"]) == ("http", "bearer", "JWT")
     assert DOC["security"] == [{"bearerAuth": []}]
     unauthenticated = {key for key, op in operations().items() if op.get("security") == []}
-    assert unauthenticated == {("GET", "/oauth/callback/{provider}")}
+    assert unauthenticated == {("GET", "/oauth/callback/{provider}"), ("GET", "/providers")}
     assert unauthenticated == {(route.method, route.path) for route in ROUTES if route.auth_none}
 
 
@@ -85,7 +85,11 @@ def test_the_list_answer_matches_its_schema(api, provider_mock):
     api.save("zendesk", ZENDESK)
     api.save("freshdesk", {"subdomain": "acme", "api_key": "fd-key"})
     api.connect("zendesk")
-    _conforms(schemas.IntegrationList, api.list())
+    listed = api.list()
+    _conforms(schemas.ConnectionList, listed)
+    assert {c["provider"] for c in body_of(listed)["integrations"]} == {"zendesk", "freshdesk"}
+    _conforms(schemas.IntegrationList, api.list(query="include=catalog"))
+    _conforms(schemas.Catalogue, api.providers())
 
 
 def test_the_save_and_start_answers_match_their_schemas(api):
@@ -130,8 +134,9 @@ class _Sink:
 HEAVY_MODULES = ("pydantic", "httpx", "httpcore", "cryptography", "byoc.schemas")
 
 
-def test_the_list_function_imports_neither_pydantic_nor_httpx_nor_cryptography():
-    app = ROOT / "functions" / "list_integrations" / "app.py"
+@pytest.mark.parametrize("function", ["list_integrations", "list_providers"])
+def test_the_list_functions_import_neither_pydantic_nor_httpx_nor_cryptography(function):
+    app = ROOT / "functions" / function / "app.py"
     code = (
         "import importlib.util, sys\n"
         f"sys.path[:0] = [{str(ROOT / 'layers' / 'common')!r}, {str(ROOT)!r}]\n"

@@ -60,6 +60,7 @@ class Api:
         # Who started each flow (by state), so an unbound flow is completed as its frontend would.
         self.started_by: dict[str, dict[str, Any]] = {}
         self.list_fn = load_function("list_integrations")
+        self.providers_fn = load_function("list_providers")
         self.save_fn = load_function("save_credentials")
         self.start_fn = load_function("oauth_start")
         self.callback_fn = load_function("oauth_callback")
@@ -73,9 +74,18 @@ class Api:
         event = http_event("GET", "/integrations", claims=self.claims(org), **kw)
         return self.list_fn.lambda_handler(event, self.context)
 
-    def integration(self, provider: str, org: str = "org-1") -> dict[str, Any]:
+    def integration(self, provider: str, org: str = "org-1") -> dict[str, Any] | None:
+        """The org's connection to ``provider`` as ``GET /integrations`` lists it; None when not saved."""
         entries = body_of(self.list(org))["integrations"]
-        return next(e for e in entries if e["id"] == provider)
+        return next((e for e in entries if e["provider"] == provider), None)
+
+    def providers(self, **kw: Any) -> dict[str, Any]:
+        """``GET /providers`` (no JWT); ``kw`` as for ``http_event`` (headers)."""
+        return self.providers_fn.lambda_handler(http_event("GET", "/providers", **kw), self.context)
+
+    def entry(self, provider: str) -> dict[str, Any]:
+        """The provider's catalogue entry."""
+        return next(e for e in body_of(self.providers())["providers"] if e["id"] == provider)
 
     def save(
         self,

@@ -20,7 +20,9 @@ SAMCONFIG = tomllib.loads((ROOT / "samconfig.toml").read_text(encoding="utf-8"))
 
 CREDENTIAL_NAME = re.compile(r"(?i)(client_?id|client_?secret|_CLIENT_|API_KEY|TOKEN)")
 CALLBACK = ("GET", "/oauth/callback/{provider}")
+CATALOGUE = ("GET", "/providers")
 ROUTES = {
+    CATALOGUE: "ListProvidersFunction",
     ("GET", "/integrations"): "ListIntegrationsFunction",
     ("POST", "/integrations"): "SaveCredentialsFunction",
     ("GET", "/oauth/start"): "OAuthStartFunction",
@@ -38,9 +40,11 @@ CODE_FOLDERS = {
     "GetTokenFunction": "functions/get_token/",
     "RefreshIdleFunction": "functions/refresh_idle/",
     "RevokeTokensFunction": "functions/revoke_tokens/",
+    "ListProvidersFunction": "functions/list_providers/",
 }
 ALLOWED_ACTIONS = {
     "ListIntegrationsFunction": {"dynamodb:Query"},
+    "ListProvidersFunction": set(),  # the catalogue reads nothing
     "SaveCredentialsFunction": {
         "dynamodb:GetItem",
         "dynamodb:PutItem",
@@ -255,13 +259,14 @@ def test_every_route_belongs_to_the_explicit_http_api() -> None:
     assert all(event["ApiId"] == {"Ref": "HttpApi"} for _, event in http_events())
 
 
-def test_the_oauth_callback_route_needs_no_jwt() -> None:
-    [callback] = [event for _, event in http_events() if route_of(event) == CALLBACK]
-    assert callback["Auth"] == {"Authorizer": "NONE"}
+@pytest.mark.parametrize("route", [CALLBACK, CATALOGUE])
+def test_the_oauth_callback_and_the_catalogue_need_no_jwt(route: tuple[str, str]) -> None:
+    [event] = [event for _, event in http_events() if route_of(event) == route]
+    assert event["Auth"] == {"Authorizer": "NONE"}
 
 
 def test_every_other_route_uses_the_default_jwt_authorizer() -> None:
-    others = [event for _, event in http_events() if route_of(event) != CALLBACK]
+    others = [event for _, event in http_events() if route_of(event) not in (CALLBACK, CATALOGUE)]
     assert others
     assert all(
         event.get("Auth", {}).get("Authorizer", "JwtAuthorizer") == "JwtAuthorizer" for event in others
@@ -485,7 +490,8 @@ def test_each_function_is_granted_exactly_the_actions_it_needs(function: str, al
 @pytest.mark.parametrize("function", sorted(CODE_FOLDERS))
 def test_functions_use_hand_written_statements_instead_of_policy_templates(function: str) -> None:
     assert all(
-        isinstance(policy, dict) and "Statement" in policy for policy in functions()[function]["Policies"]
+        isinstance(policy, dict) and "Statement" in policy
+        for policy in functions()[function].get("Policies", [])
     )
 
 

@@ -21,6 +21,10 @@ from byoc.model import Status
 
 __all__ = [
     "AuthorizeUrl",
+    "Catalogue",
+    "Connection",
+    "ConnectionList",
+    "ProviderEntry",
     "ErrorBody",
     "ErrorDetail",
     "FieldView",
@@ -116,7 +120,63 @@ class Integration(_Answer):
 
 
 class IntegrationList(_Answer):
+    """Deprecated (``GET /integrations?include=catalog``, this release only)."""
+
     integrations: list[Integration]
+
+
+class ProviderEntry(_Answer):
+    """One provider of the catalogue: what a frontend needs to draw its form."""
+
+    id: str = Field(examples=["zendesk"])
+    name: str = Field(examples=["Zendesk"])
+    auth_type: Literal["oauth2", "api_key", "basic"]
+    category: str | None = Field(examples=["support"])
+    fields: list[AnyField]
+    redirect_uri: str | None = Field(
+        description="The exact redirect URI to register in the org's OAuth app; null without OAuth.",
+        examples=["https://api.example.com/oauth/callback/zendesk"],
+    )
+    docs_url: str | None
+
+
+class Catalogue(_Answer):
+    providers: list[ProviderEntry]
+
+
+class Connection(_Answer):
+    """This org's connection to one provider (only providers it saved credentials for are listed)."""
+
+    provider: str = Field(examples=["zendesk"])
+    status: Status
+    connected: bool = Field(description='status == "active"')
+    status_reason: str | None = Field(
+        description="A stable code when status is error (access_denied, invalid_client, ...)."
+    )
+    status_message: str | None
+    updated_at: str | None = Field(examples=["2026-11-27T14:00:00Z"])
+    client_id_masked: str | None = Field(
+        description="At most a third of the client id (up to 4 characters at each end), never the whole id.",
+        examples=["zd…34"],
+    )
+    scopes: list[str] | None = Field(
+        description="What the next sign-in asks for: the org's choice, else the entry's defaults "
+        "(required scopes first); null without OAuth.",
+        examples=[["read", "write"]],
+    )
+    user_scopes: list[str] | None = Field(
+        default=None, description="Slack only: the user-token scopes the next sign-in asks for."
+    )
+    granted_scopes: list[str] | None = Field(
+        description="What the provider says it granted (its token answer's scope); null when it did not say."
+    )
+    reauthorization_needed: bool = Field(
+        description="Active, but the grant was asked for other scopes than the current choice."
+    )
+
+
+class ConnectionList(_Answer):
+    integrations: list[Connection]
 
 
 class AuthorizeUrl(_Answer):

@@ -92,7 +92,23 @@ def integration_view(provider: Provider, connection: Connection | None, api_base
     return {**_provider_view(provider, api_base_url), **connection_view(provider, connection)}
 
 
-def list_view(registry: Registry, connections: list[Connection], api_base_url: str) -> dict[str, Any]:
+def list_view(registry: Registry, connections: list[Connection]) -> dict[str, Any]:
+    """``GET /integrations``: this org's connections only (the catalogue is ``GET /providers``).
+
+    A record whose provider left the registry is not listed: nothing can be done with it.
+    """
+    return {
+        "integrations": [
+            {"provider": c.provider, **connection_view(registry.get(c.provider), c)}
+            for c in connections
+            if c.provider in registry
+        ]
+    }
+
+
+def catalog_list_view(registry: Registry, connections: list[Connection], api_base_url: str) -> dict[str, Any]:
+    """``GET /integrations?include=catalog`` (deprecated, for one release): every provider with its
+    fields and this org's connection, as ``GET /integrations`` answered before ``/providers``."""
     by_provider = {c.provider: c for c in connections}
     return {
         "integrations": [

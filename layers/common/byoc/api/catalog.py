@@ -1,0 +1,105 @@
+"""``GET /providers``: the catalogue, the same for every org, built once per container and API URL.
+
+The body (every entry's id, name, category, auth type, fields with their known scopes,
+docs URL and the redirect URI to register) depends only on the registry and the API's
+public URL, so it is encoded once: compact JSON, its gzip, and a strong ``ETag`` (a hash
+of the JSON). A request then costs a dictionary lookup and a header comparison: an
+``If-None-Match`` naming the ETag answers ``304`` with no body; a client that accepts
+gzip gets the compressed bytes. ``Cache-Control: public, max-age=300`` lets a browser
+and a CDN keep it for five minutes and revalidate after.
+
+No DynamoDB, no KMS, no JWT: the catalogue is not secret (the docs list the same
+providers) and caching it in front of the API (a CDN) needs it to be the same for
+everyone.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from base64 import b64encode
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from byoc.oauth.registry import Provider, Registry, redirect_uri
+
+CACHE_CONTROL = "public, max-age=300"
+GZIP_LEVEL = 9  # encoded once per container: the smallest body is worth the few milliseconds
+
+
+@dataclass(frozen=True, slots=True)
+class Catalogue:
+    body: str
+    gzipped_base64: str
+    etag: str
+
+
+def provider_entry(provider: Provider, api_base_url: str) -> dict[str, Any]:
+    """One entry of the catalogue."""
+    return {
+        **provider.public(),
+        "category": provider.category,
+        "docs_url": provider.docs_url,
+        "redirect_uri": redirect_uri(api_base_url, provider.id) if provider.is_oauth else None,
+    }
+
+
+@lru_cache(maxsize=4)
+def catalogue(registry: Registry, api_base_url: str) -> Catalogue:
+    body = json.dumps(
+        {"providers": [provider_entry(p, api_base_url) for p in registry]},
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    raw = body.encode()
+    return Catalogue(
+        body=body,
+        gzipped_base64=b64encode(gzip.compress(raw, compresslevel=GZIP_LEVEL, mtime=0)).decode(),
+        etag='"' + hashlib.sha256(raw).hexdigest()[:32] + '"',
+    )
+
+
+def answer(found: Catalogue, if_none_match: str | None, accept_encoding: str | None) -> dict[str, Any]:
+    """The HTTP answer for a request with these headers."""
+    headers = {
+        "Content-Type": "application/json",
+        "Cache-Control": CACHE_CONTROL,
+        "ETag": found.etag,
+        "Vary": "Accept-Encoding",
+        "X-Content-Type-Options": "nosniff",
+    }
+    if _matches(if_none_match, found.etag):
+        del headers["Content-Type"]
+        return {"statusCode": 304, "headers": headers, "body": ""}
+    if _accepts_gzip(accept_encoding):
+        return {
+            "statusCode": 200,
+            "headers": {**headers, "Content-Encoding": "gzip"},
+            "body": found.gzipped_base64,
+            "isBase64Encoded": True,
+        }
+    return {"statusCode": 200, "headers": headers, "body": found.body}
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    """RFC 9110 §13.1.2: ``*`` or any listed tag, compared weakly (a ``W/`` prefix is ignored)."""
+    if not if_none_match:
+        return False
+    tags = [tag.strip() for tag in if_none_match.split(",")]
+    return any(tag == "*" or tag.removeprefix("W/") == etag for tag in tags)
+
+
+def _accepts_gzip(accept_encoding: str | None) -> bool:
+    """``gzip`` (or ``*``) listed without ``q=0``."""
+    for part in (accept_encoding or "").lower().split(","):
+        coding, _, params = part.strip().partition(";")
+        if coding.strip() in ("gzip", "*"):
+            q = params.strip().removeprefix("q=").strip() if params.strip().startswith("q=") else "1"
+            try:
+                if float(q) > 0:
+                    return True
+            except ValueError:
+                continue
+    return False
