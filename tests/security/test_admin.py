@@ -86,7 +86,7 @@ def test_a_member_can_list_the_orgs_integrations(api):
     event = http_event("GET", "/integrations", claims=MEMBER)
     response = api.list_fn.lambda_handler(event, api.context)
     assert response["statusCode"] == 200
-    zendesk = next(e for e in body_of(response)["integrations"] if e["id"] == "zendesk")
+    zendesk = next(e for e in body_of(response)["integrations"] if e["provider"] == "zendesk")
     assert zendesk["status"] == "pending_setup"
 
 
