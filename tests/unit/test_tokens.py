@@ -11,10 +11,11 @@ from byoc.api.invoke import TokenRequest, parse_invoke_event, parse_token_reques
 from byoc.errors import ConfigurationError, IntegrationNotConfigured, InvalidRequest, ReconnectRequired
 from byoc.model import Connection
 from byoc.oauth.registry import get_registry
+from byoc.oauth.scopes import granted_list
 from byoc.settings import Settings
 from byoc.usecases.retry import BACKOFF_CAP_SECONDS, retry_after_seconds
 from byoc.usecases.retry import backoff as _backoff
-from byoc.usecases.tokens import TokenService, _scope_list
+from byoc.usecases.tokens import TokenService
 
 NOW = 1_800_000_000
 ENV = {
@@ -221,9 +222,9 @@ def test_a_malformed_token_request_is_an_invalid_request(extra):
 
 
 def test_scopes_are_split_on_spaces_and_commas():
-    assert _scope_list("read_user api") == ["read_user", "api"]
-    assert _scope_list("repo,user") == ["repo", "user"]
-    assert _scope_list(None) == []
+    assert granted_list("read_user api") == ["read_user", "api"]
+    assert granted_list("repo,user") == ["repo", "user"]
+    assert granted_list(None) == []
 
 
 # Idle job settings -----------------------------------------------------------------

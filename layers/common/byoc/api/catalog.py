@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from byoc.oauth.registry import Provider, Registry, redirect_uri
+from byoc.api.views import provider_view
+from byoc.oauth.registry import Provider, Registry
 
 CACHE_CONTROL = "public, max-age=300"
 GZIP_LEVEL = 9  # encoded once per container: the smallest body is worth the few milliseconds
@@ -37,13 +38,9 @@ class Catalogue:
 
 
 def provider_entry(provider: Provider, api_base_url: str) -> dict[str, Any]:
-    """One entry of the catalogue."""
-    return {
-        **provider.public(),
-        "category": provider.category,
-        "docs_url": provider.docs_url,
-        "redirect_uri": redirect_uri(api_base_url, provider.id) if provider.is_oauth else None,
-    }
+    """One entry of the catalogue: the part of the deprecated list entry that is the same for every
+    org, with the provider's category."""
+    return {**provider_view(provider, api_base_url), "category": provider.category}
 
 
 @lru_cache(maxsize=4)
@@ -94,12 +91,15 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
 def _accepts_gzip(accept_encoding: str | None) -> bool:
     """``gzip`` (or ``*``) listed without ``q=0``."""
     for part in (accept_encoding or "").lower().split(","):
-        coding, _, params = part.strip().partition(";")
-        if coding.strip() in ("gzip", "*"):
-            q = params.strip().removeprefix("q=").strip() if params.strip().startswith("q=") else "1"
-            try:
-                if float(q) > 0:
-                    return True
-            except ValueError:
-                continue
+        coding, _, params = part.partition(";")
+        params = params.strip()
+        if coding.strip() in ("gzip", "*") and _weight(params[2:] if params.startswith("q=") else "1") > 0:
+            return True
     return False
+
+
+def _weight(q: str) -> float:
+    try:
+        return float(q)
+    except ValueError:
+        return 0.0

@@ -79,19 +79,9 @@ class ScopesFieldView(_Answer):
 AnyField = Annotated[FieldView | ScopesFieldView, Field(discriminator="type")]
 
 
-class Integration(_Answer):
-    """A provider, what a frontend needs to draw its form, and this org's connection to it."""
+class _ConnectionState(_Answer):
+    """What an org's connection to a provider shows (shared by ``Connection`` and ``Integration``)."""
 
-    id: str = Field(examples=["zendesk"])
-    name: str = Field(examples=["Zendesk"])
-    auth_type: Literal["oauth2", "api_key", "basic"]
-    fields: list[AnyField]
-    redirect_uri: str | None = Field(
-        description="The exact redirect URI to register in the org's OAuth app; null without OAuth.",
-        examples=["https://api.example.com/oauth/callback/zendesk"],
-    )
-    docs_url: str | None
-    status: Status | None = Field(description="null when the org never saved credentials for it.")
     connected: bool = Field(description='status == "active"')
     status_reason: str | None = Field(
         description="A stable code when status is error (access_denied, invalid_client, ...)."
@@ -119,6 +109,21 @@ class Integration(_Answer):
     )
 
 
+class Integration(_ConnectionState):
+    """A provider, what a frontend needs to draw its form, and this org's connection to it."""
+
+    id: str = Field(examples=["zendesk"])
+    name: str = Field(examples=["Zendesk"])
+    auth_type: Literal["oauth2", "api_key", "basic"]
+    fields: list[AnyField]
+    redirect_uri: str | None = Field(
+        description="The exact redirect URI to register in the org's OAuth app; null without OAuth.",
+        examples=["https://api.example.com/oauth/callback/zendesk"],
+    )
+    docs_url: str | None
+    status: Status | None = Field(description="null when the org never saved credentials for it.")
+
+
 class IntegrationList(_Answer):
     """Deprecated (``GET /integrations?include=catalog``, this release only)."""
 
@@ -144,35 +149,11 @@ class Catalogue(_Answer):
     providers: list[ProviderEntry]
 
 
-class Connection(_Answer):
+class Connection(_ConnectionState):
     """This org's connection to one provider (only providers it saved credentials for are listed)."""
 
     provider: str = Field(examples=["zendesk"])
     status: Status
-    connected: bool = Field(description='status == "active"')
-    status_reason: str | None = Field(
-        description="A stable code when status is error (access_denied, invalid_client, ...)."
-    )
-    status_message: str | None
-    updated_at: str | None = Field(examples=["2026-11-27T14:00:00Z"])
-    client_id_masked: str | None = Field(
-        description="At most a third of the client id (up to 4 characters at each end), never the whole id.",
-        examples=["zd…34"],
-    )
-    scopes: list[str] | None = Field(
-        description="What the next sign-in asks for: the org's choice, else the entry's defaults "
-        "(required scopes first); null without OAuth.",
-        examples=[["read", "write"]],
-    )
-    user_scopes: list[str] | None = Field(
-        default=None, description="Slack only: the user-token scopes the next sign-in asks for."
-    )
-    granted_scopes: list[str] | None = Field(
-        description="What the provider says it granted (its token answer's scope); null when it did not say."
-    )
-    reauthorization_needed: bool = Field(
-        description="Active, but the grant was asked for other scopes than the current choice."
-    )
 
 
 class ConnectionList(_Answer):

@@ -6,13 +6,12 @@ function imports none of them.
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from typing import Any
 
 from byoc.model import Connection, Status
 from byoc.oauth.registry import Provider, Registry, redirect_uri
-from byoc.oauth.scopes import asked_fingerprint
+from byoc.oauth.scopes import asked_fingerprint, granted_list
 
 
 def mask_client_id(client_id: str | None) -> str | None:
@@ -61,7 +60,7 @@ def _scopes_view(provider: Provider, connection: Connection | None) -> dict[str,
     config = connection.config if connection else {}
     view: dict[str, Any] = {s.name: s.chosen(config) for s in provider.oauth.scope_sets}
     granted = connection.scopes if connection else None
-    view["granted_scopes"] = [s for s in re.split(r"[\s,]+", granted) if s] if granted else None
+    view["granted_scopes"] = granted_list(granted) if granted else None
     view["reauthorization_needed"] = bool(
         connection is not None
         and connection.is_active
@@ -71,7 +70,7 @@ def _scopes_view(provider: Provider, connection: Connection | None) -> dict[str,
     return view
 
 
-def _provider_view(provider: Provider, api_base_url: str) -> dict[str, Any]:
+def provider_view(provider: Provider, api_base_url: str) -> dict[str, Any]:
     """The part of an entry that is the same for every org."""
     view = provider.public()
     view["redirect_uri"] = redirect_uri(api_base_url, provider.id) if provider.is_oauth else None
@@ -85,11 +84,11 @@ def provider_views(registry: Registry, api_base_url: str) -> tuple[tuple[str, di
 
     The entries are shared: callers copy them shallowly and only serialize the result.
     """
-    return tuple((provider.id, _provider_view(provider, api_base_url)) for provider in registry)
+    return tuple((provider.id, provider_view(provider, api_base_url)) for provider in registry)
 
 
 def integration_view(provider: Provider, connection: Connection | None, api_base_url: str) -> dict[str, Any]:
-    return {**_provider_view(provider, api_base_url), **connection_view(provider, connection)}
+    return {**provider_view(provider, api_base_url), **connection_view(provider, connection)}
 
 
 def list_view(registry: Registry, connections: list[Connection]) -> dict[str, Any]:

@@ -119,5 +119,10 @@ def asked_fingerprint(sets: tuple[ScopeSet, ...], config: dict[str, str]) -> str
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
+def granted_list(scopes: str | None) -> list[str]:
+    """A token answer's ``scope`` as a list (providers join with spaces or commas)."""
+    return [s for s in re.split(r"[\s,]+", scopes) if s] if scopes else []
+
+
 def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))

@@ -35,7 +35,6 @@ alone; the caller gets the current token while it is still valid, else
 from __future__ import annotations
 
 import random
-import re
 import secrets
 import time
 from collections.abc import Callable
@@ -64,6 +63,7 @@ from byoc.oauth.client import App, TokenEndpointClient
 from byoc.oauth.grants.base import Grant, grant_for
 from byoc.oauth.protocol import TokenSet
 from byoc.oauth.registry import Provider, Registry
+from byoc.oauth.scopes import granted_list
 from byoc.observability import logger
 from byoc.outbound import DEFAULT_DEADLINE_SECONDS
 from byoc.settings import Settings
@@ -156,7 +156,7 @@ class TokenService:
             "expires_at": connection.token_expires_at,
             "use_until": self._use_until(connection),
             "token_version": connection.token_version,
-            "scopes": _scope_list(connection.scopes),
+            "scopes": granted_list(connection.scopes),
             "metadata": dict(connection.metadata),
         }
 
@@ -427,12 +427,6 @@ def _only_the_secret_rotated(current: Connection | None, read: Connection) -> bo
 
 def _same_version(a: Connection, b: Connection) -> bool:
     return a.token_version == b.token_version and a.credentials_id == b.credentials_id
-
-
-def _scope_list(scopes: str | None) -> list[str]:
-    if not scopes:
-        return []
-    return [s for s in re.split(r"[\s,]+", scopes) if s]
 
 
 def get_token(org_id: str, provider: str) -> dict[str, Any]:
