@@ -14,6 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "layers" / "common"))
 
+from byoc.oauth.metadata import Kept  # noqa: E402
 from byoc.oauth.registry import (  # noqa: E402
     CLIENT_ID,
     CLIENT_SECRET,
@@ -129,10 +130,19 @@ def response_lines(spec: OAuthSpec) -> list[str]:
         lines.append(f"- HTTP 200 with {code(spec.ok_field + ': false')} is an error")
     if spec.expires_in_unit_seconds != 1:
         lines.append(f"- expires_in is in units of {spec.expires_in_unit_seconds} seconds")
-    kept = [*spec.metadata_from_token, *(f"{k} (from the callback)" for k in spec.metadata_from_callback)]
+    kept = [_kept_text(k) for k in spec.metadata]
     if kept:
         lines.append("- Kept as metadata: " + ", ".join(kept))
+    for lookup in spec.lookups:
+        lines.append(f"- After connecting: {lookup.method} {code(lookup.url)} (lookup {code(lookup.id)})")
     return lines
+
+
+def _kept_text(item: Kept) -> str:
+    where = f"lookup {item.lookup}" if item.source == "lookup" else item.source
+    flags = [f for f, on in (("required", item.required), ("secret: token function only", item.secret)) if on]
+    suffix = f", {', '.join(flags)}" if flags else ""
+    return f"{code(item.name)} ({where} {code(item.path)}{suffix})"
 
 
 def host_lines(spec: OAuthSpec) -> list[str]:
@@ -143,9 +153,9 @@ def host_lines(spec: OAuthSpec) -> list[str]:
         lines = [
             "- Hosts: chosen by the org; public https addresses only (no IP literals, no private ranges)"
         ]
-    if spec.token_host_from_callback:
+    if spec.token_host_from:
         lines.append(
-            f"- Token host taken from the callback's {code(spec.token_host_from_callback)}, "
+            f"- Token host taken from the metadata value {code(spec.token_host_from)}, "
             "only if it is one of the allowed hosts"
         )
     if spec.discovery:

@@ -81,7 +81,7 @@ def test_metadata_from_the_callback_is_kept_only_when_printable_and_short():
         quickbooks, 200, JSON, body, now=NOW, callback_params={"realmId": "../..\r\nx"}
     )
     good = parse_token_response(quickbooks, 200, JSON, body, now=NOW, callback_params={"realmId": "1234"})
-    assert "realmId" not in bad.metadata and good.metadata["realmId"] == "1234"
+    assert "realm_id" not in bad.metadata and good.metadata["realm_id"] == "1234"
 
 
 json_values = st.recursive(

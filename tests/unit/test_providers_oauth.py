@@ -557,7 +557,7 @@ def test_slack_user_token_is_found_in_authed_user() -> None:
     assert tokens.access_token == "xoxp-user"
     assert tokens.token_type == "Bearer"  # Slack names its bearer tokens "user" and "bot": sent as Bearer
     assert tokens.scope == "search:read"
-    assert tokens.metadata == {"team.id": "T123"}
+    assert tokens.metadata == {"team_id": "T123", "team_name": "Acme", "app_id": "A1", "authed_user_id": "U1"}
 
 
 def test_slack_bot_token_at_the_top_level_wins() -> None:
@@ -581,12 +581,15 @@ def test_slack_bot_token_at_the_top_level_wins() -> None:
     )
     assert tokens.access_token == "xoxb-bot"
     assert tokens.metadata == {
-        "team.id": "T123",
+        "team_id": "T123",
         "bot_user_id": "B1",
-        "incoming_webhook.url": "https://hooks.slack.com/x",
-        "incoming_webhook.channel": "#general",
-        "incoming_webhook.channel_id": "C1",
+        "authed_user_id": "U1",
+        "incoming_webhook_channel": "#general",
+        "incoming_webhook_channel_id": "C1",
     }
+    # The webhook URL is a credential: sealed with the tokens, never in the record's clear metadata.
+    assert tokens.secret_metadata == {"incoming_webhook_url": "https://hooks.slack.com/x"}
+    assert tokens.sealed_value()["metadata"] == {"incoming_webhook_url": "https://hooks.slack.com/x"}
 
 
 @pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded; charset=utf-8", "text/plain"])
@@ -633,7 +636,7 @@ def test_salesforce_instance_url_is_kept_and_missing_expiry_stays_unknown() -> N
 def test_quickbooks_realm_id_is_kept_from_the_callback() -> None:
     callback = {"code": "code-1", "state": STATE, "realmId": "9341453474484455"}
     tokens = exchange("quickbooks", Recorder(), callback=callback)
-    assert tokens.metadata == {"realmId": "9341453474484455"}
+    assert tokens.metadata == {"realm_id": "9341453474484455"}
 
 
 @pytest.mark.parametrize(
@@ -717,7 +720,9 @@ def test_zoho_exchanges_the_code_at_the_callbacks_accounts_server() -> None:
         "location": "eu",
         "accounts-server": "https://accounts.zoho.eu",
     }
-    token_url = oauth.callback_token_url(p, endpoints_for("zoho").token_url, callback)
+    token_url = oauth.callback_token_url(
+        p, endpoints_for("zoho").token_url, oauth.callback_values(p, callback)
+    )
     assert token_url == "https://accounts.zoho.eu/oauth/v2/token"
     recorder = Recorder(
         {"access_token": "1000.x", "api_domain": "https://www.zohoapis.eu", "expires_in": 3600}
@@ -726,14 +731,14 @@ def test_zoho_exchanges_the_code_at_the_callbacks_accounts_server() -> None:
     assert str(recorder.requests[0].url) == "https://accounts.zoho.eu/oauth/v2/token"
     assert tokens.metadata == {
         "api_domain": "https://www.zohoapis.eu",
-        "accounts-server": "https://accounts.zoho.eu",
+        "accounts_server": "https://accounts.zoho.eu",
     }
 
 
 def test_zoho_accounts_server_in_another_region_than_chosen() -> None:
     p = provider("zoho")
     token_url = endpoints_for("zoho").token_url  # the org chose eu
-    assert oauth.callback_token_url(p, token_url, {"accounts-server": "https://accounts.zoho.com.au"}) == (
+    assert oauth.callback_token_url(p, token_url, {"accounts_server": "https://accounts.zoho.com.au"}) == (
         "https://accounts.zoho.com.au/oauth/v2/token"
     )
     assert oauth.callback_token_url(p, token_url, {}) == token_url
@@ -765,7 +770,9 @@ def test_zoho_accounts_server_outside_zoho_is_refused_before_any_request(server:
     p = provider("zoho")
     recorder = Recorder()
     with pytest.raises(ProviderError) as caught:
-        url = oauth.callback_token_url(p, endpoints_for("zoho").token_url, {"accounts-server": server})
+        url = oauth.callback_token_url(
+            p, endpoints_for("zoho").token_url, oauth.callback_values(p, {"accounts-server": server})
+        )
         exchange("zoho", recorder, url=url)
     assert caught.value.reason == "untrusted_token_host"
     assert recorder.requests == []
@@ -774,7 +781,7 @@ def test_zoho_accounts_server_outside_zoho_is_refused_before_any_request(server:
 def test_a_callback_host_parameter_is_ignored_by_providers_without_the_quirk() -> None:
     token_url = endpoints_for("google").token_url
     assert oauth.callback_token_url(
-        provider("google"), token_url, {"accounts-server": "https://evil.example"}
+        provider("google"), token_url, {"accounts_server": "https://evil.example"}
     ) == (token_url)
 
 

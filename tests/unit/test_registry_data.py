@@ -297,9 +297,9 @@ def test_oauth_spec_is_consistent(provider: Provider) -> None:
     for name, mapping in spec.template_values.items():
         field = provider.field(name)
         assert field is not None and field.type == "select" and set(mapping) <= set(field.options or ())
-    if spec.token_host_from_callback:
+    if spec.token_host_from:
         assert spec.host_rule == "suffix" and spec.allowed_host_suffixes
-        assert spec.token_host_from_callback in spec.metadata_from_callback
+        assert spec.token_host_from in {k.name for k in spec.metadata if k.source == "callback"}
     if not spec.pkce:
         assert any("PKCE" in note for note in provider.notes), "say why PKCE is off"
 
@@ -500,8 +500,11 @@ def test_default_scopes_and_kept_metadata_include_the_facts(provider: Provider) 
     fact = FACTS_BY_ID[provider.id]
     offered = {*spec.scopes.default, *spec.scopes.required, *(k.name for k in spec.scopes.known)}
     assert set(fact["default_scopes"] or ()) <= offered or not spec.scopes_checked
-    assert set(fact["token_response_metadata"] or ()) <= set(spec.metadata_from_token)
-    assert set(fact["redirect_uri_metadata"] or ()) <= set(spec.metadata_from_callback)
+    kept = {(k.source, k.path) for k in spec.metadata}
+    for path in fact["token_response_metadata"] or ():
+        assert ("token", "$." + path) in kept, path
+    for name in fact["redirect_uri_metadata"] or ():
+        assert ("callback", name) in kept, name
     if fact["alternate_access_token_response_path"]:
         assert spec.token_path == fact["alternate_access_token_response_path"]
 

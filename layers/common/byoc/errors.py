@@ -194,6 +194,17 @@ class ProviderUnavailable(ByocError):
     retryable = True
 
 
+class MetadataUnavailable(ByocError):
+    """Connected, but a required post-connection lookup has not answered yet (retried on each read)."""
+
+    status = 503
+    code = "metadata_unavailable"
+    default_message = (
+        "The provider has not said yet what calling its API needs (an account or site id); try again later."
+    )
+    retryable = True
+
+
 class ProviderStepFailed(ByocError):
     """A provider call a save depends on (discovery, a verification request) did not complete."""
 

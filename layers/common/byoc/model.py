@@ -93,6 +93,11 @@ _REASONS = (
     Reason("provider_error", "The provider answered with an error it did not name."),
     Reason("invalid_token_response", "The provider's token answer could not be used."),
     Reason("untrusted_token_host", "The provider named a token host outside its allowed hosts."),
+    Reason(
+        "metadata_unavailable",
+        "Connected, but the provider did not say what calling its API needs (an account or site id): "
+        "the next token read asks again.",
+    ),
     Reason("provider_unavailable", "The provider is unavailable (5xx or 429)."),
     Reason("provider_call_failed", "The provider did not answer properly."),
     Reason("provider_timeout", "The provider did not answer in time."),
@@ -231,6 +236,20 @@ class Connection:
     def activated(self) -> Connection:
         """This record as ``active``, with no reason left from an earlier failure."""
         return replace(self, status=Status.ACTIVE, status_reason=None, status_message=None)
+
+    def settled(self, *, metadata_complete: bool) -> Connection:
+        """After new tokens: ``active``, or ``error`` with ``metadata_unavailable`` (tokens kept) when a
+        required lookup did not answer."""
+        if metadata_complete:
+            return self.activated()
+        code = "metadata_unavailable"
+        return replace(self, status=Status.ERROR, status_reason=code, status_message=reason_message(code))
+
+    @property
+    def awaiting_metadata(self) -> bool:
+        return (
+            self.status is Status.ERROR and self.status_reason == "metadata_unavailable" and bool(self.tokens)
+        )
 
     def carrying_tokens_of(self, existing: Connection) -> Connection:
         """These new credentials with ``existing``'s tokens and status (a rotated secret)."""

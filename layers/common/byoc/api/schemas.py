@@ -92,6 +92,14 @@ class _ConnectionState(_Answer):
         description="At most a third of the client id (up to 4 characters at each end), never the whole id.",
         examples=["zd…34"],
     )
+    metadata: dict[str, str] | None = Field(
+        description="What the provider told us that calling its API needs (a site, tenant or account id, "
+        "an instance URL), by the entry's snake_case names; never a token or a credential such as a "
+        "webhook URL (those only reach the token function). null before anything was saved.",
+        examples=[
+            {"cloud_id": "11223344-a1b2-3b33-c444-def123456789", "site_url": "https://acme.atlassian.net"}
+        ],
+    )
     scopes: list[str] | None = Field(
         description="What the next sign-in asks for: the org's choice, else the entry's defaults "
         "(required scopes first); null without OAuth.",

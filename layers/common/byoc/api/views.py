@@ -10,6 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from byoc.model import Connection, Status
+from byoc.oauth.metadata import public as public_metadata
 from byoc.oauth.registry import Provider, Registry, redirect_uri
 from byoc.oauth.scopes import asked_fingerprint, granted_list
 
@@ -39,6 +40,7 @@ def connection_view(provider: Provider, connection: Connection | None) -> dict[s
             "status_message": None,
             "updated_at": None,
             "client_id_masked": None,
+            "metadata": None,
             **_scopes_view(provider, None),
         }
     return {
@@ -48,6 +50,7 @@ def connection_view(provider: Provider, connection: Connection | None) -> dict[s
         "status_message": connection.status_message,
         "updated_at": connection.updated_at or None,
         "client_id_masked": mask_client_id(connection.client_id),
+        "metadata": public_metadata(provider.oauth.metadata, connection.metadata) if provider.oauth else {},
         **_scopes_view(provider, connection),
     }
 

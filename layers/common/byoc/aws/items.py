@@ -238,3 +238,19 @@ def completion_item(state: OAuthState, handle_hash: str, sealed: bytes, expires_
 def completion_from_item(item: dict[str, Any]) -> tuple[OAuthState, bytes, int]:
     state = state_from_item({**item, "pk": attr_s("STATE#" + item["pk"]["S"].removeprefix("COMPLETION#"))})
     return state, bytes(item["sealed_code"]["B"]), int(item["expires_at"]["N"])
+
+
+def status_update(status: Status, reason: str | None, message: str | None) -> tuple[str, dict[str, Any]]:
+    """The UpdateExpression of a status change, and the values of its reason and message."""
+    sets = ["#s = :st", "updated_at = :now"]
+    values: dict[str, Any] = {}
+    removes = []
+    for name, value in (("status_reason", reason), ("status_message", message)):
+        if value:
+            sets.append(f"{name} = :{name}")
+            values[f":{name}"] = attr_s(value)
+        else:
+            removes.append(name)
+    if status is not Status.ACTIVE:
+        removes += ["idle_pk", "refresh_pk", "next_attempt_at"]
+    return "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else ""), values

@@ -33,6 +33,7 @@ from byoc.aws.items import (
     revocation_key,
     state_from_item,
     state_item,
+    status_update,
 )
 from byoc.errors import ConcurrentUpdate, InvalidState
 from byoc.model import Connection, OAuthState, Status, now_iso, reason_message
@@ -156,7 +157,7 @@ class Store:
         if unless_active:
             condition += " AND (attribute_not_exists(#s) OR #s <> :active)"
             values[":active"] = attr_s(Status.ACTIVE.value)
-        expression, reason_values = _status_update(status, reason, message)
+        expression, reason_values = status_update(status, reason, message)
         values.update(reason_values)
         answer = self._update(
             org_id,
@@ -256,11 +257,15 @@ class Store:
         )
         return answer is not None
 
-    def write_refreshed(self, connection: Connection, *, expected_token_version: int) -> None:
+    def write_refreshed(
+        self, connection: Connection, *, expected_token_version: int, metadata_found: bool = False
+    ) -> None:
         """Write a refresh's result: one UpdateItem of the token fields that also ends the lease.
 
         Only over the version read (same credentials, ``expected_token_version``, still
         active); anything else raises ConcurrentUpdate. Other attributes are left as they are.
+        ``metadata_found``: the record was ``error``/``metadata_unavailable`` and is now complete,
+        so it becomes active (and the condition is that reason instead of active).
         """
         c = connection
         sets = {
@@ -283,11 +288,17 @@ class Store:
         removes = ["lease_until", "lease_owner", "idle_pk", "refresh_failures"]
         removes += [k for k, v in sets.items() if v is None]
         expression = "SET " + ", ".join(f"{k} = :{k}" for k, v in sets.items() if v is not None)
+        condition = _SAME_ACTIVE_VERSION
+        if metadata_found:
+            expression += ", #s = :active"
+            removes += ["status_reason", "status_message"]
+            condition = _SAME_VERSION_AWAITING_METADATA
+            values[":awaiting"] = attr_s("metadata_unavailable")
         answer = self._update(
             c.org_id,
             c.provider,
             UpdateExpression=expression + " REMOVE " + ", ".join(removes),
-            ConditionExpression=_SAME_ACTIVE_VERSION,
+            ConditionExpression=condition,
             ExpressionAttributeNames={"#s": "status"},
             ExpressionAttributeValues={**values, **_version_values(c, expected_token_version)},
         )
@@ -422,24 +433,12 @@ class Store:
         self.client.delete_item(TableName=self.table_name, Key=revocation_key(org_id, revocation_id))
 
 
-def _status_update(status: Status, reason: str | None, message: str | None) -> tuple[str, dict[str, Any]]:
-    """The UpdateExpression of a status change, and the values of its reason and message."""
-    sets = ["#s = :st", "updated_at = :now"]
-    values: dict[str, Any] = {}
-    removes = []
-    for name, value in (("status_reason", reason), ("status_message", message)):
-        if value:
-            sets.append(f"{name} = :{name}")
-            values[f":{name}"] = attr_s(value)
-        else:
-            removes.append(name)
-    if status is not Status.ACTIVE:
-        removes += ["idle_pk", "refresh_pk", "next_attempt_at"]
-    return "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else ""), values
-
-
 # The record is still the version that was read, and still active.
 _SAME_ACTIVE_VERSION = "credentials_id = :cid AND token_version = :tv AND #s = :active"
+# The same version, connected but waiting for a required lookup (``:active`` is then the new status).
+_SAME_VERSION_AWAITING_METADATA = (
+    "credentials_id = :cid AND token_version = :tv AND status_reason = :awaiting"
+)
 
 
 def _version_values(connection: Connection, token_version: int) -> dict[str, Any]:

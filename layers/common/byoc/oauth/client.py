@@ -76,7 +76,9 @@ class TokenEndpointClient:
         params = protocol.code_exchange_params(
             app.provider, code=code, redirect_uri=redirect_uri, code_verifier=code_verifier
         )
-        url = protocol.callback_token_url(app.provider, token_url, callback_params)
+        url = protocol.callback_token_url(
+            app.provider, token_url, protocol.callback_values(app.provider, callback_params)
+        )
         return self.request_tokens(
             app.provider, self._request(app, url, params), now=now, callback_params=callback_params
         )
@@ -84,7 +86,9 @@ class TokenEndpointClient:
     def refresh(self, app: App, *, refresh_token: str, metadata: dict[str, str], now: float) -> TokenSet:
         """One refresh request; a transient refusal is a ``ProviderError`` with ``retry_after``."""
         endpoints = self.endpoints(app)
-        url = protocol.callback_token_url(app.provider, endpoints.refresh_url, metadata)
+        url = protocol.callback_token_url(
+            app.provider, endpoints.refresh_url, protocol.stored_values(app.provider, metadata)
+        )
         params = protocol.refresh_params(app.provider, refresh_token=refresh_token)
         return self.request_tokens(app.provider, self._request(app, url, params), now=now)
 

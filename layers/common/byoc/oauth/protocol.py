@@ -18,12 +18,11 @@ from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlu
 from byoc.errors import ProviderError, UnsafeUrl
 from byoc.model import OAUTH_ERROR_CODES, reason
 from byoc.oauth import answers
+from byoc.oauth.metadata import kept_values, readable, split
 from byoc.oauth.registry import OAuthSpec, Provider, render_template, template_fields
 from byoc.oauth.scopes import asked_fingerprint
 from byoc.outbound import check_url
 
-# A metadata value (a tenant id, a region, an instance URL) longer than this is not kept.
-MAX_METADATA_CHARS = 512
 # An origin with no port, path, query or user info: ``https://accounts.zoho.eu``.
 _ORIGIN_ONLY = re.compile(r"^https://[a-z0-9.-]{1,253}/?$")
 
@@ -103,19 +102,18 @@ def template_values(spec: OAuthSpec, config: dict[str, str]) -> dict[str, str]:
     return values
 
 
-def callback_token_url(provider: Provider, token_url: str, params: dict[str, str]) -> str:
+def callback_token_url(provider: Provider, token_url: str, values: dict[str, str]) -> str:
     """The token URL for this callback (or refresh): ``token_url``, or its host moved to the one
-    the provider named in the callback (``spec.token_host_from_callback``: Zoho's ``accounts-server``).
+    the provider named in the callback (``spec.token_host_from``: Zoho's ``accounts_server``).
 
     The client secret goes to that host, so the value is never trusted as given: it must be
     ``https://`` plus a host name and nothing else, and the host must be under the entry's
     ``allowed_host_suffixes``. Anything else raises ``ProviderError("untrusted_token_host")``.
-    ``params`` is the callback query, or the connection's metadata when refreshing (the value
-    is kept there through ``metadata_from_callback``).
+    ``values`` are the metadata kept from the callback, or the connection's when refreshing.
     """
     spec = _spec(provider)
-    name = spec.token_host_from_callback
-    raw = params.get(name) if name else None
+    name = spec.token_host_from
+    raw = values.get(name) if name else None
     if not raw:
         return token_url
     if not spec.allowed_host_suffixes or not _ORIGIN_ONLY.match(raw):
@@ -127,6 +125,18 @@ def callback_token_url(provider: Provider, token_url: str, params: dict[str, str
     parts = urlsplit(token_url)
     moved = urlunsplit(("https", urlsplit(origin).netloc, parts.path, parts.query, ""))
     return check_url(moved, allowed_suffixes=spec.allowed_host_suffixes)
+
+
+def callback_values(provider: Provider, params: dict[str, str]) -> dict[str, str]:
+    """This callback's query values, by the metadata name the entry gives them; unfiltered, for
+    ``callback_token_url``, which refuses a bad host outright (the stored copy is filtered)."""
+    items = _spec(provider).metadata
+    return {k.name: params[k.path] for k in items if k.source == "callback" and k.path in params}
+
+
+def stored_values(provider: Provider, stored: dict[str, str]) -> dict[str, str]:
+    """A record's metadata under today's names (a previous release's keys renamed)."""
+    return readable(_spec(provider).metadata, stored)
 
 
 def _checked(spec: OAuthSpec, url: str, allow_local_http: bool) -> str:
@@ -248,6 +258,9 @@ def refresh_params(provider: Provider, *, refresh_token: str) -> dict[str, str]:
 
 # Token responses ---------------------------------------------------------------------
 
+# The key of the sealed token value holding the secret metadata values.
+SEALED_METADATA = "metadata"
+
 
 @dataclass(frozen=True, slots=True)
 class TokenSet:
@@ -258,6 +271,8 @@ class TokenSet:
     scope: str | None = None
     id_token: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    # Values the entry marks secret (Slack's incoming webhook URL): sealed with the tokens.
+    secret_metadata: dict[str, str] = field(default_factory=dict)
 
     def __repr__(self) -> str:  # never print tokens
         return f"TokenSet(token_type={self.token_type!r}, expires_at={self.expires_at})"
@@ -267,6 +282,8 @@ class TokenSet:
         for name in ("refresh_token", "id_token"):
             if getattr(self, name):
                 value[name] = getattr(self, name)
+        if self.secret_metadata:
+            value[SEALED_METADATA] = dict(self.secret_metadata)
         return value
 
 
@@ -314,6 +331,7 @@ def parse_token_response(
     data = _decode_body(headers, body)
     _raise_refusal(spec, status_code, data)
     holder = _token_holder(spec, data)
+    clear, secret = split(spec.metadata, _metadata(spec, data, callback_params or {}))
     access_token = answers.token(holder.get("access_token"))
     kind = answers.token_type(holder.get("token_type"))
     if access_token is None or kind is None:
@@ -325,7 +343,8 @@ def parse_token_response(
         expires_at=_expires_at(holder.get("expires_in"), spec.expires_in_unit_seconds, now),
         scope=answers.text(holder.get("scope")) if isinstance(holder.get("scope"), str) else None,
         id_token=answers.token(data.get("id_token")),
-        metadata=_metadata(spec, data, callback_params or {}),
+        metadata=clear,
+        secret_metadata=secret,
     )
 
 
@@ -353,16 +372,11 @@ def _expires_at(expires_in: Any, unit: int, now: float | None) -> int | None:
 
 
 def _metadata(spec: OAuthSpec, data: dict[str, Any], callback_params: dict[str, str]) -> dict[str, str]:
-    kept: dict[str, str] = {}
-    for path in spec.metadata_from_token:
-        value = answers.text(_dig(data, path), MAX_METADATA_CHARS)
-        if value is not None:
-            kept[path] = value
-    for name in spec.metadata_from_callback:
-        value = answers.text(callback_params.get(name), MAX_METADATA_CHARS)
-        if value is not None:
-            kept[name] = value
-    return kept
+    """The entry's values from this token response and its callback, by name (secret ones too)."""
+    return {
+        **kept_values(spec.metadata, "callback", callback_params),
+        **kept_values(spec.metadata, "token", data),
+    }
 
 
 def allowed_suffixes(provider: Provider) -> tuple[str, ...] | None:

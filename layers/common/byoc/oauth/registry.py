@@ -19,6 +19,7 @@ from importlib import resources
 from typing import Any
 
 from byoc.errors import NotAnOAuthProvider, UnknownProvider
+from byoc.oauth.metadata import Kept, Lookup, kept, lookup
 from byoc.oauth.scopes import ScopeSet, scope_set
 
 AUTH_TYPES = ("oauth2", "api_key", "basic")
@@ -101,9 +102,10 @@ class OAuthSpec:
     ok_field: str | None = None
     # Multiplier turning expires_in into seconds (1 for seconds).
     expires_in_unit_seconds: int = 1
-    # Keys copied from the token response / the callback query into metadata.
-    metadata_from_token: tuple[str, ...] = ()
-    metadata_from_callback: tuple[str, ...] = ()
+    # What the connection keeps, by snake_case name (byoc.oauth.metadata), and the requests
+    # made after the exchange that fill some of it.
+    metadata: tuple[Kept, ...] = ()
+    lookups: tuple[Lookup, ...] = ()
     host_rule: str = "suffix"
     allowed_host_suffixes: tuple[str, ...] = ()
     # OpenID Connect discovery from the org's issuer (generic_oidc).
@@ -113,9 +115,9 @@ class OAuthSpec:
     # The provider always sends ``iss`` (RFC 9207 authorization_response_iss_parameter_supported):
     # a callback without it is then refused. Discovery entries learn it from the document.
     iss_parameter_supported: bool = False
-    # Name of a callback parameter naming the host to use for the token URL
-    # (Zoho's accounts-server); the value is checked against allowed_host_suffixes.
-    token_host_from_callback: str | None = None
+    # The metadata name whose value is the host to use for the token URL (Zoho's
+    # ``accounts_server``, from the callback); the value is checked against allowed_host_suffixes.
+    token_host_from: str | None = None
     # A field whose value chooses the client-auth method (generic providers).
     client_auth_field: str | None = None
     # What a field's value stands for in the URL templates, when that is not the value
@@ -130,6 +132,10 @@ class OAuthSpec:
 
     def scope_set(self, name: str) -> ScopeSet | None:
         return next((s for s in self.scope_sets if s.name == name), None)
+
+    @property
+    def metadata_names(self) -> tuple[str, ...]:
+        return tuple(k.name for k in self.metadata)
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,9 +218,10 @@ def _scope_sets(data: dict[str, Any]) -> tuple[ScopeSet, ...]:
 
 def _oauth(raw: dict[str, Any]) -> OAuthSpec:
     data = dict(raw)
-    for key in ("metadata_from_token", "metadata_from_callback", "allowed_host_suffixes"):
-        if key in data:
-            data[key] = tuple(data[key])
+    if "allowed_host_suffixes" in data:
+        data["allowed_host_suffixes"] = tuple(data["allowed_host_suffixes"])
+    data["metadata"] = tuple(kept(k) for k in data.get("metadata", ()))
+    data["lookups"] = tuple(lookup(x) for x in data.get("lookups", ()))
     return OAuthSpec(scope_sets=_scope_sets(data), **data)
 
 

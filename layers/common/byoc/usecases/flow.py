@@ -50,6 +50,7 @@ from byoc.model import (
 )
 from byoc.oauth import protocol
 from byoc.oauth.client import App, TokenEndpointClient
+from byoc.oauth.lookups import with_lookups
 from byoc.oauth.registry import Provider, Registry, redirect_uri
 from byoc.observability import logger
 from byoc.settings import Settings
@@ -252,7 +253,7 @@ class FlowService:
     ) -> str | None:
         """Exchange the code and store the tokens; an error code (recorded), or None on success."""
         try:
-            self._exchange_and_store(provider, state, params, connection)
+            complete = self._exchange_and_store(provider, state, params, connection)
         except ProviderError as exc:
             self._record_failure(state, exc.reason)
             return exc.reason
@@ -267,11 +268,12 @@ class FlowService:
         except StorageFailed:
             self._record_failure(state, StorageFailed.code)
             return StorageFailed.code
-        return None
+        return None if complete else reason("metadata_unavailable")
 
     def _exchange_and_store(
         self, provider: Provider, state: OAuthState, params: CallbackParams, connection: Connection
-    ) -> None:
+    ) -> bool:
+        """Exchange, look up, store; whether every required metadata value was found."""
         key, secrets_ = self.cipher.open_secrets(connection)
         app = App.of(provider, connection, secrets_)
         tokens = self.client.exchange(
@@ -283,6 +285,7 @@ class FlowService:
             callback_params=params.extra,
             now=self._now(),
         )
+        tokens, complete = with_lookups(self.client.outbound, provider, dict(connection.config), tokens)
         grant = TokenGrant(
             tokens.expires_at,
             tokens.refresh_token is not None,
@@ -292,7 +295,7 @@ class FlowService:
         )
         sealed = self.cipher.seal_tokens(connection, key, tokens.sealed_value())
         try:
-            self._store_tokens(connection, sealed, grant)
+            self._store_tokens(connection, sealed, grant, complete)
         except ConcurrentUpdate:
             # The app changed while the user was at the provider: these tokens belong to an
             # app the org no longer uses. Drop them, revoking where possible.
@@ -306,15 +309,16 @@ class FlowService:
             )
             self.revocations.revoke(provider, connection, key=key, tokens=tokens.sealed_value())
             raise StorageFailed() from None
-        self._connected(provider, connection)
+        self._connected(provider, connection, complete)
+        return complete
 
-    def _store_tokens(self, connection: Connection, sealed: bytes, grant: TokenGrant) -> None:
+    def _store_tokens(self, connection: Connection, sealed: bytes, grant: TokenGrant, complete: bool) -> None:
         """Write the tokens over the record read; once more over a newer one of the same app (a
         secret rotated during the exchange); ConcurrentUpdate when the app itself changed."""
         now = int(self._now())
         try:
             self.store.replace_connection(
-                connection.with_tokens(sealed, grant, now).activated(),
+                connection.with_tokens(sealed, grant, now).settled(metadata_complete=complete),
                 expected_token_version=connection.token_version,
                 expected_credentials_id=connection.credentials_id,
             )
@@ -324,16 +328,16 @@ class FlowService:
             if current is None or current.app_fingerprint != connection.app_fingerprint:
                 raise
         self.store.replace_connection(
-            current.with_tokens(sealed, grant, now).activated(),
+            current.with_tokens(sealed, grant, now).settled(metadata_complete=complete),
             expected_token_version=current.token_version,
             expected_credentials_id=current.credentials_id,
         )
 
-    def _connected(self, provider: Provider, connection: Connection) -> None:
+    def _connected(self, provider: Provider, connection: Connection, complete: bool) -> None:
         """After the write: the replaced grant revoked, and ``connection.active`` when the status changed."""
         if connection.tokens:  # a reconnect over a working grant: the previous tokens go
             self.revocations.revoke(provider, connection)
-        if not connection.is_active:
+        if complete and not connection.is_active:
             self.events.publish(
                 EventType.ACTIVE, org_id=connection.org_id, provider=connection.provider, status=Status.ACTIVE
             )

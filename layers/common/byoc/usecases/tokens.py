@@ -61,12 +61,13 @@ from byoc.errors import (
 from byoc.model import PERMANENT_REASONS, Connection, EventType, Status, TokenGrant, reason
 from byoc.oauth.client import App, TokenEndpointClient
 from byoc.oauth.grants.base import Grant, grant_for
-from byoc.oauth.protocol import TokenSet
+from byoc.oauth.protocol import SEALED_METADATA, TokenSet, stored_values
 from byoc.oauth.registry import Provider, Registry
 from byoc.oauth.scopes import granted_list
 from byoc.observability import logger
 from byoc.outbound import DEFAULT_DEADLINE_SECONDS
 from byoc.settings import Settings
+from byoc.usecases.metadata import complete_metadata
 from byoc.usecases.retry import Transient, backoff, retry_after_seconds
 from byoc.usecases.revocation import Revocations
 
@@ -133,14 +134,17 @@ class TokenService:
         one refresh (the others wait on the lease and read its result).
         """
         spec = self._oauth_provider(provider)
-        connection = _readable(self.store.get_connection(org_id, spec.id))
+        connection = self.store.get_connection(org_id, spec.id)
+        if connection is not None and connection.awaiting_metadata:
+            connection = complete_metadata(self, spec, connection)
+        connection = _readable(connection)
         now = self.now()
         if not grant_for(spec).renewable(connection):
-            return self._token(self._unrefreshable(spec, connection, now))
+            return self._token(spec, self._unrefreshable(spec, connection, now))
         forced = force_refresh and (seen_version is None or seen_version == connection.token_version)
         if forced or self._due(connection, now):
             connection = self._refreshed(spec, connection)
-        return self._token(connection)
+        return self._token(spec, connection)
 
     def _oauth_provider(self, provider_id: str) -> Provider:
         try:
@@ -148,8 +152,9 @@ class TokenService:
         except UnknownProvider:
             raise InvalidRequest("There is no such provider.") from None
 
-    def _token(self, connection: Connection) -> dict[str, Any]:
+    def _token(self, provider: Provider, connection: Connection) -> dict[str, Any]:
         tokens = self.cipher.open_tokens(connection)
+        secret_metadata = tokens.get(SEALED_METADATA)
         return {
             "access_token": tokens["access_token"],
             "token_type": tokens.get("token_type") or "Bearer",
@@ -157,7 +162,10 @@ class TokenService:
             "use_until": self._use_until(connection),
             "token_version": connection.token_version,
             "scopes": granted_list(connection.scopes),
-            "metadata": dict(connection.metadata),
+            "metadata": {
+                **stored_values(provider, connection.metadata),
+                **(secret_metadata if isinstance(secret_metadata, dict) else {}),
+            },
         }
 
     def _use_until(self, connection: Connection) -> int | None:
@@ -279,7 +287,7 @@ class TokenService:
         except BaseException:
             self._release(connection, owner)
             raise
-        updated = self._with_fresh(connection, key, grant.kept_tokens(tokens, fresh), fresh)
+        updated = self._with_fresh(provider, connection, key, grant.kept_tokens(tokens, fresh), fresh)
         try:
             self.store.write_refreshed(updated, expected_token_version=connection.token_version)
         except ConcurrentUpdate:
@@ -291,13 +299,13 @@ class TokenService:
         return updated
 
     def _with_fresh(
-        self, connection: Connection, key: DataKey, kept: dict[str, Any], fresh: TokenSet
+        self, provider: Provider, connection: Connection, key: DataKey, kept: dict[str, Any], fresh: TokenSet
     ) -> Connection:
         grant = TokenGrant(
             expires_at=fresh.expires_at,
             has_refresh_token=bool(kept.get("refresh_token")),
             scopes=fresh.scope or connection.scopes,
-            metadata={**connection.metadata, **fresh.metadata},
+            metadata={**stored_values(provider, connection.metadata), **fresh.metadata},
         )
         return connection.with_tokens(self.cipher.seal_tokens(connection, key, kept), grant, self.now())
 

@@ -7,10 +7,10 @@ from typing import Any
 
 from byoc.model import Connection
 from byoc.oauth.client import App, TokenEndpointClient
-from byoc.oauth.protocol import TokenSet
+from byoc.oauth.protocol import SEALED_METADATA, TokenSet
 
 # Sealed values a refresh answer may leave out: the record keeps the ones it has.
-_KEPT_ACROSS_REFRESH = ("refresh_token", "id_token")
+_KEPT_ACROSS_REFRESH = ("refresh_token", "id_token", SEALED_METADATA)
 
 
 class AuthorizationCode:
