@@ -84,3 +84,36 @@ def test_a_flow_started_by_the_previous_release_still_notices_other_credentials(
     api.save("gitlab", {"client_id": "gl-other-app-999", "client_secret": "other-secret"}, org="org-prev")
     response = api.callback("gitlab", urlencode({"code": "the-code", "state": STATE}))
     assert location_query(response)["error"] == ["credentials_changed"]
+
+
+def test_a_previous_releases_slack_metadata_reads_under_todays_names(api, aws_env, provider_mock):
+    # Given a Slack record as the previous release wrote it: metadata under the token answer's
+    # dotted paths, the webhook URL (a credential) among them in clear
+    cipher = container.cipher()
+    key, secrets = cipher.seal_secrets("org-prev", "slack", {"client_secret": "slack-secret-VERY-SECRET"})
+    shell = Connection(org_id="org-prev", provider="slack", status="active", credentials_id="x")
+    tokens = cipher.seal_tokens(shell, key, {"access_token": "xoxb-prev"})
+    item = item_of(FIXTURE["connection"], {"SEALED-SECRETS": secrets, "SEALED-TOKENS": tokens})
+    old = {
+        "team.id": "T1",
+        "incoming_webhook.url": "https://hooks.slack.com/x",
+        "incoming_webhook.channel": "#g",
+    }
+    item.update(
+        provider={"S": "slack"},
+        sk={"S": "CONN#slack"},
+        has_refresh_token={"BOOL": False},
+        metadata={"M": {k: {"S": v} for k, v in old.items()}},
+    )
+    del item["token_expires_at"], item["idle_pk"]
+    aws_env.dynamodb.put_item(TableName=aws_env.table_name, Item=item)
+
+    # Then the view shows today's names, without the credential; the token function has them all
+    view = api.integration("slack", org="org-prev")
+    assert view["metadata"] == {"team_id": "T1", "incoming_webhook_channel": "#g"}
+    token = container.token_service().get_token("org-prev", "slack")
+    assert token["metadata"] == {
+        "team_id": "T1",
+        "incoming_webhook_url": "https://hooks.slack.com/x",
+        "incoming_webhook_channel": "#g",
+    }

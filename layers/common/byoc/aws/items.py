@@ -254,3 +254,23 @@ def status_update(status: Status, reason: str | None, message: str | None) -> tu
     if status is not Status.ACTIVE:
         removes += ["idle_pk", "refresh_pk", "next_attempt_at"]
     return "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else ""), values
+
+
+def refreshed_fields(c: Connection, idle_seconds: int) -> dict[str, Any]:
+    """The attributes a token write sets (None: removed), and the refresh-queue keys they imply."""
+    return {
+        "tokens": {"B": c.tokens},
+        "token_version": attr_n(c.token_version),
+        "has_refresh_token": {"BOOL": c.has_refresh_token},
+        "metadata": attr_str_map(c.metadata),
+        "updated_at": attr_s(c.updated_at or now_iso()),
+        "token_expires_at": attr_n(c.token_expires_at) if c.token_expires_at is not None else None,
+        "scopes": attr_s(c.scopes) if c.scopes else None,
+        "last_refreshed_at": attr_n(c.last_refreshed_at) if c.last_refreshed_at is not None else None,
+        "refresh_pk": attr_s(REFRESH_QUEUE_PARTITION) if in_refresh_queue(c) else None,
+        "next_attempt_at": (
+            attr_n(c.last_refreshed_at + idle_seconds)
+            if in_refresh_queue(c) and c.last_refreshed_at is not None
+            else None
+        ),
+    }

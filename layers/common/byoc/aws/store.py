@@ -20,14 +20,13 @@ from byoc.aws.items import (
     REFRESH_QUEUE_PARTITION,
     attr_n,
     attr_s,
-    attr_str_map,
     completion_from_item,
     completion_item,
     completion_key,
     connection_from_item,
     connection_item,
     connection_key,
-    in_refresh_queue,
+    refreshed_fields,
     revocation_from_item,
     revocation_item,
     revocation_key,
@@ -85,8 +84,8 @@ class Store:
             "TableName": self.table_name,
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :conn)",
             "ExpressionAttributeValues": {":pk": attr_s(f"ORG#{org_id}"), ":conn": attr_s("CONN#")},
-            "ProjectionExpression": "org_id, provider, #s, status_reason, status_message, client_id, "
-            "updated_at, created_at, credentials_id, token_expires_at, config, scopes, scopes_asked",
+            "ProjectionExpression": "org_id, provider, #s, status_reason, status_message, client_id, updated_at, "
+            "created_at, credentials_id, token_expires_at, config, scopes, scopes_asked, metadata",
             "ExpressionAttributeNames": {"#s": "status"},
         }
         connections: list[Connection] = []
@@ -268,22 +267,7 @@ class Store:
         so it becomes active (and the condition is that reason instead of active).
         """
         c = connection
-        sets = {
-            "tokens": {"B": c.tokens},
-            "token_version": attr_n(c.token_version),
-            "has_refresh_token": {"BOOL": c.has_refresh_token},
-            "metadata": attr_str_map(c.metadata),
-            "updated_at": attr_s(c.updated_at or now_iso()),
-            "token_expires_at": attr_n(c.token_expires_at) if c.token_expires_at is not None else None,
-            "scopes": attr_s(c.scopes) if c.scopes else None,
-            "last_refreshed_at": attr_n(c.last_refreshed_at) if c.last_refreshed_at is not None else None,
-            "refresh_pk": attr_s(REFRESH_QUEUE_PARTITION) if in_refresh_queue(c) else None,
-            "next_attempt_at": (
-                attr_n(c.last_refreshed_at + self.idle_seconds)
-                if in_refresh_queue(c) and c.last_refreshed_at is not None
-                else None
-            ),
-        }
+        sets = refreshed_fields(c, self.idle_seconds)
         values = {f":{k}": v for k, v in sets.items() if v is not None}
         removes = ["lease_until", "lease_owner", "idle_pk", "refresh_failures"]
         removes += [k for k, v in sets.items() if v is None]
