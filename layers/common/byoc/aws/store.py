@@ -84,8 +84,7 @@ class Store:
             "TableName": self.table_name,
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :conn)",
             "ExpressionAttributeValues": {":pk": attr_s(f"ORG#{org_id}"), ":conn": attr_s("CONN#")},
-            "ProjectionExpression": "org_id, provider, #s, status_reason, status_message, client_id, updated_at, "
-            "created_at, credentials_id, token_expires_at, config, scopes, scopes_asked, metadata",
+            "ProjectionExpression": _LISTED,
             "ExpressionAttributeNames": {"#s": "status"},
         }
         connections: list[Connection] = []
@@ -417,6 +416,11 @@ class Store:
         self.client.delete_item(TableName=self.table_name, Key=revocation_key(org_id, revocation_id))
 
 
+# What the list reads of each connection: never the sealed secrets or tokens.
+_LISTED = (
+    "org_id, provider, #s, status_reason, status_message, client_id, updated_at, created_at, "
+    "credentials_id, token_expires_at, config, scopes, scopes_asked, metadata"
+)
 # The record is still the version that was read, and still active.
 _SAME_ACTIVE_VERSION = "credentials_id = :cid AND token_version = :tv AND #s = :active"
 # The same version, connected but waiting for a required lookup (``:active`` is then the new status).
