@@ -171,9 +171,27 @@ def oauth_lines(provider: Provider) -> list[str]:
     return [
         *endpoint_lines(spec, provider.id),
         *parameter_lines(spec),
+        *naming_lines(spec),
         *response_lines(spec),
         *host_lines(spec),
     ]
+
+
+def naming_lines(spec: OAuthSpec) -> list[str]:
+    """Standard parameters under other names, the code's callback parameter, the variants."""
+    lines = []
+    for label, names in (("authorize", spec.authorize_param_names), ("token", spec.token_param_names)):
+        for std, name in names.items():
+            lines.append(
+                f"- In {label} requests {code(std)} "
+                + (f"is sent as {code(name)}" if name else "is not sent")
+            )
+    if spec.code_param:
+        lines.append(f"- The code comes back as {code(spec.code_param)}")
+    if spec.variant_field:
+        options = ", ".join(code(v) for v in spec.variants)
+        lines.append(f"- Variants chosen by the field {code(spec.variant_field)}: {options}")
+    return lines
 
 
 def provider_section(provider: Provider) -> list[str]:

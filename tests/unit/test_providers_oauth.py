@@ -52,6 +52,19 @@ class Expect:
     refresh: str | None = None  # the refresh URL when it is not the token URL
     refresh_params: dict[str, str] = field(default_factory=dict)
     org: dict[str, str] = field(default_factory=dict)  # the sample org's field values
+    # Standard parameters the provider names otherwise (None: not sent), authorize and token requests.
+    names: dict[str, str | None] = field(default_factory=dict)
+    token_names: dict[str, str | None] = field(default_factory=dict)
+
+
+def as_named(params: dict[str, str], names: dict[str, str | None]) -> dict[str, str]:
+    """The standard parameters under the names the provider uses (written out here, not imported)."""
+    out = {}
+    for key, value in params.items():
+        name = names.get(key, key)
+        if name is not None:
+            out[name] = value
+    return out
 
 
 GOOGLE = dict(
@@ -168,6 +181,28 @@ EXPECTED: dict[str, Expect] = {
         org={"tenant": "contoso.onmicrosoft.com"},
     ),
     "miro": Expect("https://miro.com/oauth/authorize", "https://api.miro.com/v1/oauth/token"),
+    "amazon-selling-partner": Expect(
+        "https://sellercentral.amazon.com/apps/authorize/consent",
+        "https://api.amazon.com/auth/o2/token",
+        pkce=False,
+        params={"application_id": "amzn1.sp.solution.abc-123"},
+        org={"application_id": "amzn1.sp.solution.abc-123"},
+        names={"client_id": None, "response_type": None},
+    ),
+    "bigcommerce": Expect(
+        "https://login.bigcommerce.com/oauth2/authorize",
+        "https://login.bigcommerce.com/oauth2/token",
+        params={"context": "stores/hpj4hvw2bb"},
+        token_params={"context": "stores/hpj4hvw2bb"},
+        org={"store_hash": "hpj4hvw2bb"},
+    ),
+    "tiktok": Expect(
+        "https://www.tiktok.com/v2/auth/authorize/",
+        "https://open.tiktokapis.com/v2/oauth/token/",
+        scope_separator=",",
+        names={"client_id": "client_key"},
+        token_names={"client_id": "client_key"},
+    ),
     "monday": Expect(
         "https://auth.monday.com/oauth2/authorize",
         "https://auth.monday.com/oauth_ms/oauth/token",
@@ -304,6 +339,7 @@ def authorize_query(pid: str) -> tuple[str, dict[str, str]]:
         state=STATE,
         code_verifier=VERIFIER if p.oauth and p.oauth.pkce else None,
         scopes=oauth.requested_scopes(p, org_config(p, expect.org)),
+        config=org_config(p, expect.org),
     )
     parts = urlsplit(url)
     query = parse_qs(parts.query, keep_blank_values=True, strict_parsing=True)
@@ -377,6 +413,7 @@ def exchange(
             code="code-1",
             redirect_uri=redirect_uri(API_BASE, pid),
             code_verifier=VERIFIER if use_pkce else None,
+            config=config,
         ),
     )
     return TokenEndpointClient(recorder.client(), allow_local_http=False).request_tokens(
@@ -398,10 +435,16 @@ def test_authorize_url(pid: str) -> None:
     assert p.oauth is not None
     base, query = authorize_query(pid)
     assert base == expect.authorize
-    assert query["response_type"] == "code"
-    assert query["client_id"] == CLIENT_ID
-    assert query["redirect_uri"] == f"{API_BASE}/oauth/callback/{pid}"
-    assert query["state"] == STATE
+    standard = {
+        "response_type": "code",
+        "client_id": CLIENT_ID,
+        "redirect_uri": f"{API_BASE}/oauth/callback/{pid}",
+        "state": STATE,
+    }
+    for key, value in as_named(standard, expect.names).items():
+        assert query[key] == value, key
+    for key, name in expect.names.items():
+        assert key not in query or key == name, f"{key} is sent as {name}"
     if expect.pkce:
         assert query["code_challenge"] == oauth.code_challenge(VERIFIER)
         assert query["code_challenge_method"] == "S256"
@@ -414,15 +457,7 @@ def test_authorize_url(pid: str) -> None:
         assert "scope" not in query
     for key, value in expect.params.items():
         assert query[key] == value, key
-    known = {
-        "response_type",
-        "client_id",
-        "redirect_uri",
-        "state",
-        "scope",
-        "code_challenge",
-        "code_challenge_method",
-    }
+    known = {*as_named(standard, expect.names), "scope", "code_challenge", "code_challenge_method"}
     assert set(query) - known == set(expect.params), "no unexpected authorize parameter"
 
 
@@ -489,7 +524,7 @@ def test_code_exchange_request(pid: str) -> None:
     else:
         assert "authorization" not in sent.headers
         expected_body.update(client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
-    assert body == expected_body
+    assert body == as_named(expected_body, expect.token_names)
     for key, value in ((FACTS.get(pid) or {}).get("token_params") or {}).items():
         assert body[key] == str(value), key
 
@@ -507,7 +542,7 @@ def test_refresh_request(pid: str) -> None:
         client_id=CLIENT_ID,
         client_secret=CLIENT_SECRET,
         client_auth=oauth.client_auth_method(p, config),
-        params=oauth.refresh_params(p, refresh_token="rt-456"),
+        params=oauth.refresh_params(p, refresh_token="rt-456", config=config),
     )
     recorder = Recorder({"ok": True, "access_token": "at-2", "expires_in": 60})
     client = TokenEndpointClient(recorder.client(), allow_local_http=False)
@@ -880,3 +915,77 @@ def test_revocation_urls_resolve_where_the_provider_has_one() -> None:
     assert endpoints_for("gitlab-self-managed").revocation_url == "https://git.acme.example/oauth/revoke"
     assert endpoints_for("zendesk").revocation_url is None
     assert endpoints_for("slack").revocation_url is None
+
+
+# ------------------------------------------------------------------ parameters from fields, names, "+"
+
+
+def _entry(**oauth_keys: Any) -> Provider:
+    from byoc.oauth.registry import Registry
+
+    raw = {
+        "id": "example",
+        "name": "Example",
+        "auth_type": "oauth2",
+        "fields": [
+            {"name": "tenant", "label": "Tenant", "pattern": "^[a-z]{1,10}$"},
+            {"name": "api_secret", "label": "Secret", "secret": True, "type": "password"},
+        ],
+        "oauth": {
+            "authorize_url": "https://login.example.com/authorize",
+            "token_url": "https://login.example.com/token",
+            "allowed_host_suffixes": ["login.example.com"],
+            **oauth_keys,
+        },
+    }
+    return Registry.from_data({"providers": [raw]}).get("example")
+
+
+def test_a_plus_separator_is_a_literal_plus_between_encoded_scopes() -> None:
+    p = _entry(scope_separator="+")
+    url = oauth.build_authorize_url(
+        p,
+        authorize_url="https://login.example.com/authorize",
+        client_id="c",
+        redirect_uri="https://api.example.com/cb",
+        state="s",
+        code_verifier=None,
+        scopes={"scope": ["read:all", "a/b"]},
+    )
+    assert url.endswith("&scope=read%3Aall+a%2Fb")
+    assert parse_qs(urlsplit(url).query)["scope"] == ["read:all a/b"]  # a form decoder reads spaces
+
+
+@pytest.mark.parametrize(
+    "config",
+    [{}, {"tenant": "UPPER"}, {"tenant": "a&b=c"}, {"api_secret": "s"}],
+)
+def test_a_templated_parameter_needs_its_field_in_its_pattern_and_never_a_secret(config) -> None:
+    p = _entry(
+        authorize_params={"ctx": "t/{tenant}", "key": "{api_secret}" if "api_secret" in config else "x"}
+    )
+    with pytest.raises(UnsafeUrl):
+        oauth.rendered_params(p, p.oauth.authorize_params, config)  # type: ignore[union-attr]
+
+
+def test_renamed_and_dropped_standard_parameters() -> None:
+    p = _entry(authorize_param_names={"client_id": "app_key", "response_type": None})
+    url = oauth.build_authorize_url(
+        p,
+        authorize_url="https://login.example.com/authorize",
+        client_id="c-1",
+        redirect_uri="https://api.example.com/cb",
+        state="s",
+        code_verifier=None,
+        scopes={},
+    )
+    assert query_of_url(url) == {"app_key": "c-1", "redirect_uri": "https://api.example.com/cb", "state": "s"}
+
+
+def query_of_url(url: str) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+
+
+def test_a_variant_may_change_only_the_keys_it_is_meant_to() -> None:
+    with pytest.raises(ValueError):
+        _entry(variants={"field": "tenant", "options": {"x": {"allowed_host_suffixes": ["evil.example"]}}})

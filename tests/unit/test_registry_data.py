@@ -132,6 +132,14 @@ FACTS_CLIENT_AUTH = {
 # without templated URLs use ({}, {}). Written by hand: the mapping of field names is the point.
 ORG_SAMPLES: dict[str, list[tuple[dict[str, str], dict[str, str]]]] = {
     "zendesk": [({"subdomain": "acme"}, {"subdomain": "acme"})],
+    "bigcommerce": [({"store_hash": "hpj4hvw2bb"}, {})],
+    "amazon-selling-partner": [
+        ({"application_id": "amzn1.sp.solution.abc"}, {}),
+        (
+            {"application_id": "amzn1.sp.solution.abc", "seller_central": "sellercentral-europe.amazon.com"},
+            {},
+        ),
+    ],
     "shopify": [({"shop": "acme-store"}, {"subdomain": "acme-store"})],
     "okta": [({"subdomain": "acme"}, {"subdomain": "acme"})],
     "microsoft-tenant-specific": [

@@ -39,7 +39,7 @@ class App:
     def of(cls, provider: Provider, connection: Connection, secrets: Mapping[str, Any]) -> App:
         """The app of a stored connection, given its opened secrets."""
         return cls(
-            provider=provider,
+            provider=provider.for_config(connection.config),
             client_id=connection.client_id or "",
             client_secret=str(secrets.get("client_secret", "")),
             config=connection.config,
@@ -74,7 +74,11 @@ class TokenEndpointClient:
     ) -> TokenSet:
         """Exchange an authorization code: one POST (never repeated, a code is single use)."""
         params = protocol.code_exchange_params(
-            app.provider, code=code, redirect_uri=redirect_uri, code_verifier=code_verifier
+            app.provider,
+            code=code,
+            redirect_uri=redirect_uri,
+            code_verifier=code_verifier,
+            config=dict(app.config),
         )
         url = protocol.callback_token_url(
             app.provider, token_url, protocol.callback_values(app.provider, callback_params)
@@ -89,7 +93,7 @@ class TokenEndpointClient:
         url = protocol.callback_token_url(
             app.provider, endpoints.refresh_url, protocol.stored_values(app.provider, metadata)
         )
-        params = protocol.refresh_params(app.provider, refresh_token=refresh_token)
+        params = protocol.refresh_params(app.provider, refresh_token=refresh_token, config=dict(app.config))
         return self.request_tokens(app.provider, self._request(app, url, params), now=now)
 
     def revoke(self, app: App, tokens: Mapping[str, Any]) -> dict[str, str]:

@@ -180,6 +180,7 @@ def build_authorize_url(
     state: str,
     code_verifier: str | None,
     scopes: dict[str, list[str]],
+    config: dict[str, str] | None = None,
 ) -> str:
     spec = _spec(provider)
     params: dict[str, str] = {
@@ -188,15 +189,55 @@ def build_authorize_url(
         "redirect_uri": redirect_uri,
         "state": state,
     }
+    literal_plus = spec.scope_separator == "+"
     for param, asked in scopes.items():
-        if asked:
+        if asked and not literal_plus:
             params[param] = spec.scope_separator.join(asked)
     if code_verifier is not None:
         params["code_challenge"] = code_challenge(code_verifier)
         params["code_challenge_method"] = "S256"
-    params.update(spec.authorize_params)
+    params.update(rendered_params(provider, spec.authorize_params, config or {}))
+    query = urlencode(renamed(params, spec.authorize_param_names), quote_via=quote)
+    if literal_plus:  # a literal "+" between scopes, each scope percent-encoded (the provider splits on it)
+        query += "".join(
+            f"&{param}=" + "+".join(quote(s, safe="") for s in asked)
+            for param, asked in scopes.items()
+            if asked
+        )
     joiner = "&" if "?" in authorize_url else "?"
-    return authorize_url + joiner + urlencode(params, quote_via=quote)
+    return authorize_url + joiner + query
+
+
+def renamed(params: dict[str, str], names: dict[str, str | None]) -> dict[str, str]:
+    """``params`` with the standard names the provider calls otherwise (None: not sent)."""
+    if not names:
+        return params
+    out: dict[str, str] = {}
+    for key, value in params.items():
+        name = names.get(key, key)
+        if name is not None:
+            out[name] = value
+    return out
+
+
+def rendered_params(provider: Provider, params: dict[str, str], config: dict[str, str]) -> dict[str, str]:
+    """Fixed parameters with ``{field}`` placeholders filled from the org's fields (BigCommerce's
+    ``context=stores/{store_hash}``); each value must still match its field's pattern. A value
+    cannot move a host: it is a parameter value, URL-encoded like any other."""
+    rendered: dict[str, str] = {}
+    for key, template in params.items():
+        names = template_fields(template)
+        for name in names:
+            _check_field_value(provider, name, config.get(name))
+        rendered[key] = render_template(template, config) if names else template
+    return rendered
+
+
+def _check_field_value(provider: Provider, name: str, value: str | None) -> None:
+    field_ = provider.field(name)
+    pattern = field_.pattern if field_ else None
+    if value is None or field_ is None or field_.secret or (pattern and not re.fullmatch(pattern, value)):
+        raise UnsafeUrl(f"The {name} setting is missing or not in its expected form.")
 
 
 # Token requests ----------------------------------------------------------------------
@@ -234,25 +275,33 @@ def build_token_request(
     else:
         body["client_id"] = client_id
         body["client_secret"] = client_secret
+    body = renamed(body, spec.token_param_names)
     if spec.body_format == "json":
         return TokenRequest(url=url, headers=headers, json=body)
     return TokenRequest(url=url, headers=headers, form=body)
 
 
 def code_exchange_params(
-    provider: Provider, *, code: str, redirect_uri: str, code_verifier: str | None
+    provider: Provider,
+    *,
+    code: str,
+    redirect_uri: str,
+    code_verifier: str | None,
+    config: dict[str, str] | None = None,
 ) -> dict[str, str]:
     params = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
     if code_verifier is not None:
         params["code_verifier"] = code_verifier
-    params.update(_spec(provider).token_params)
+    params.update(rendered_params(provider, _spec(provider).token_params, config or {}))
     return params
 
 
-def refresh_params(provider: Provider, *, refresh_token: str) -> dict[str, str]:
+def refresh_params(
+    provider: Provider, *, refresh_token: str, config: dict[str, str] | None = None
+) -> dict[str, str]:
     spec = _spec(provider)
     params = {"grant_type": "refresh_token", "refresh_token": refresh_token}
-    params.update(spec.refresh_params)
+    params.update(rendered_params(provider, spec.refresh_params, config or {}))
     return params
 
 

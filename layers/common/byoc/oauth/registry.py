@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -125,6 +125,17 @@ class OAuthSpec:
     # Values missing from a field's map are used as they are.
     template_values: dict[str, dict[str, str]] = field(default_factory=dict)
 
+    # Standard parameters the provider names otherwise ("client_id": "client_key" for TikTok) or
+    # does not take (null drops it: "response_type"), in the authorize request and in token requests.
+    authorize_param_names: dict[str, str | None] = field(default_factory=dict)
+    token_param_names: dict[str, str | None] = field(default_factory=dict)
+    # The callback parameter holding the code when it is not ``code`` (Amazon's ``spapi_oauth_code``).
+    code_param: str | None = None
+    # A select field whose value picks one of ``variants`` (monday.com's OAuth 2.1 or legacy apps):
+    # each is this spec with some keys replaced (URLs, PKCE, client auth, body format, params).
+    variant_field: str | None = None
+    variants: dict[str, OAuthSpec] = field(default_factory=dict)
+
     @property
     def scopes(self) -> ScopeSet:
         """The main set (the authorize request's ``scope``)."""
@@ -155,6 +166,16 @@ class Provider:
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
+
+    def for_config(self, config: dict[str, str]) -> Provider:
+        """This entry as the org's settings make it: its variant's spec when it has variants."""
+        spec = self.oauth
+        if spec is None or not spec.variant_field:
+            return self
+        chooser = self.field(spec.variant_field)
+        chosen = config.get(spec.variant_field) or (chooser.default if chooser else None) or ""
+        variant = spec.variants.get(chosen)
+        return replace(self, oauth=variant) if variant is not None else self
 
     @property
     def secret_fields(self) -> tuple[str, ...]:
@@ -216,8 +237,28 @@ def _scope_sets(data: dict[str, Any]) -> tuple[ScopeSet, ...]:
     )
 
 
+# What a variant may change; everything else is the entry's.
+VARIANT_KEYS = frozenset(
+    {"authorize_url", "token_url", "refresh_url", "pkce", "client_auth", "body_format"}
+    | {"authorize_params", "token_params", "refresh_params", "authorize_param_names", "token_param_names"}
+)
+
+
 def _oauth(raw: dict[str, Any]) -> OAuthSpec:
     data = dict(raw)
+    variants = data.pop("variants", None)
+    spec = _oauth_spec(data)
+    if variants is None:
+        return spec
+    options = variants["options"]
+    if not all(set(o) <= VARIANT_KEYS for o in options.values()):
+        raise ValueError(f"a variant may only change {sorted(VARIANT_KEYS)}")
+    built = {name: replace(spec, **changes) for name, changes in options.items()}
+    built = {name: replace(v, variant_field=variants["field"]) for name, v in built.items()}
+    return replace(spec, variant_field=variants["field"], variants=built)
+
+
+def _oauth_spec(data: dict[str, Any]) -> OAuthSpec:
     if "allowed_host_suffixes" in data:
         data["allowed_host_suffixes"] = tuple(data["allowed_host_suffixes"])
     data["metadata"] = tuple(kept(k) for k in data.get("metadata", ()))

@@ -17,7 +17,7 @@ import re
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from byoc import metrics
@@ -168,7 +168,7 @@ class FlowService:
         connection = self.store.get_connection(principal.org_id, provider.id)
         if connection is None or not connection.client_id:
             raise IntegrationNotConfigured()
-        return provider, connection
+        return provider.for_config(connection.config), connection
 
     def _authorize_url(
         self,
@@ -188,6 +188,7 @@ class FlowService:
             state=state,
             code_verifier=verifier,
             scopes=protocol.requested_scopes(provider, connection.config),
+            config=connection.config,
         )
 
     def _binding_cookie(self, value: str | None, callback_uri: str) -> str | None:
@@ -209,6 +210,8 @@ class FlowService:
             raise InvalidState()
         # A fault before this point answers 503 (the state is intact: the browser may retry the URL).
         state = self.store.consume_state(state_hash(params.state), provider.id, int(self._now()))
+        if provider.oauth and provider.oauth.code_param and not params.code:  # Amazon's spapi_oauth_code
+            params = replace(params, code=params.extra.get(provider.oauth.code_param))
         completion = None
         try:
             outcome, completion = self._finish(provider, state, params)
