@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
 import httpx
@@ -16,6 +18,8 @@ from tests.support.api import form_of, location_query
 
 GITLAB = {"client_id": "gl-client-123456", "client_secret": "gl-secret-VERY-SECRET"}
 ZENDESK = {"client_id": "zd-client-1234", "client_secret": "zd-secret-VERY-SECRET", "subdomain": "acme"}
+BITBUCKET = {"client_id": "bb-client-1234", "client_secret": "bb-secret-VERY-SECRET"}
+GITHUB = {"client_id": "Iv1.gh-client-1234", "client_secret": "gh-secret-VERY-SECRET"}
 REVOKE_URL = "https://gitlab.com/oauth/revoke"
 
 
@@ -90,13 +94,43 @@ def test_disconnect_deletes_the_connection_even_when_revocation_fails(api, conne
     assert stored(aws_env) is None
 
 
-def test_disconnecting_a_provider_without_revocation_endpoint_calls_no_provider(api, provider_mock, aws_env):
+def test_disconnecting_a_provider_without_revocation_calls_no_provider(api, provider_mock, aws_env):
+    # Given Bitbucket, whose entry says revocation "none" (with its reason)
+    api.save("bitbucket", BITBUCKET)
+    api.connect("bitbucket")
+    calls_before = len(provider_mock.requests)
+    assert delete(api, "bitbucket")["statusCode"] == 204
+    assert len(provider_mock.requests) == calls_before
+    assert stored(aws_env, provider="bitbucket") is None
+
+
+def test_disconnecting_zendesk_deletes_the_current_token_with_it_as_bearer(api, provider_mock, aws_env):
     api.save("zendesk", ZENDESK)
     api.connect("zendesk")
     calls_before = len(provider_mock.requests)
     assert delete(api, "zendesk")["statusCode"] == 204
-    assert len(provider_mock.requests) == calls_before
-    assert stored(aws_env, provider="zendesk") is None
+    sent = provider_mock.requests[calls_before:]
+    # One request: the access token revokes itself (Zendesk has no refresh-token revocation)
+    assert [(r.method, str(r.url)) for r in sent] == [
+        ("DELETE", "https://acme.zendesk.com/api/v2/oauth/tokens/current.json")
+    ]
+    assert sent[0].headers["authorization"] == "Bearer at-123"
+    assert sent[0].content == b""
+    assert b"zd-secret" not in sent[0].content and "zd-secret" not in str(sent[0].headers)
+
+
+def test_disconnecting_github_deletes_the_app_token_with_basic_auth_and_a_json_body(api, provider_mock):
+    api.save("github", GITHUB)
+    api.connect("github")
+    calls_before = len(provider_mock.requests)
+    assert delete(api, "github")["statusCode"] == 204
+    sent = provider_mock.requests[calls_before:]
+    assert [(r.method, str(r.url)) for r in sent] == [
+        ("DELETE", "https://api.github.com/applications/Iv1.gh-client-1234/token")
+    ]
+    pair = base64.b64decode(sent[0].headers["authorization"].removeprefix("Basic ")).decode()
+    assert pair == "Iv1.gh-client-1234:gh-secret-VERY-SECRET"
+    assert json.loads(sent[0].content) == {"access_token": "at-123"}
 
 
 def test_disconnecting_saved_credentials_never_connected_deletes_them(api, provider_mock, aws_env):

@@ -19,6 +19,8 @@ from importlib import resources
 from typing import Any
 
 from byoc.errors import NotAnOAuthProvider, UnknownProvider
+from byoc.oauth import revocation
+from byoc.oauth.revocation import RevocationSpec
 from byoc.oauth.scopes import ScopeSet, scope_set
 
 AUTH_TYPES = ("oauth2", "api_key", "basic")
@@ -80,7 +82,8 @@ class OAuthSpec:
     authorize_url: str
     token_url: str
     refresh_url: str | None = None
-    revocation_url: str | None = None
+    # How the provider takes tokens back on disconnect (byoc.oauth.revocation): kind, url, auth...
+    revocation: RevocationSpec = field(default_factory=RevocationSpec)
     # What the org may ask for (byoc.oauth.scopes): ``scope``, and Slack's ``user_scope``.
     scope_sets: tuple[ScopeSet, ...] = (ScopeSet(),)
     # The default and known scopes were checked against the provider's page ``scopes_source``.
@@ -101,6 +104,10 @@ class OAuthSpec:
     ok_field: str | None = None
     # Multiplier turning expires_in into seconds (1 for seconds).
     expires_in_unit_seconds: int = 1
+    # When the answer has no expires_in: a member holding the absolute expiry in epoch seconds,
+    # or an RFC 7662 introspection URL template whose ``exp`` gives it (Salesforce).
+    expires_at_field: str | None = None
+    introspection_url: str | None = None
     # Keys copied from the token response / the callback query into metadata.
     metadata_from_token: tuple[str, ...] = ()
     metadata_from_callback: tuple[str, ...] = ()
@@ -215,6 +222,8 @@ def _oauth(raw: dict[str, Any]) -> OAuthSpec:
     for key in ("metadata_from_token", "metadata_from_callback", "allowed_host_suffixes"):
         if key in data:
             data[key] = tuple(data[key])
+    if "revocation" in data:
+        data["revocation"] = revocation.parse(data["revocation"])
     return OAuthSpec(scope_sets=_scope_sets(data), **data)
 
 
