@@ -241,3 +241,68 @@ def test_reconnecting_over_an_active_connection_revokes_the_replaced_tokens(api,
         ("rt-456", "refresh_token"),
         ("at-123", "access_token"),
     ]
+
+
+# generic_oidc: the revocation endpoint from RFC 8414 metadata, or the org's field -------------
+
+OIDC_ISSUER = "https://idp.example.com/o"
+
+
+def _oidc_issuer(metadata: dict[str, Any] | None) -> Any:
+    document = {
+        "issuer": OIDC_ISSUER,
+        "authorization_endpoint": "https://idp.example.com/o/authorize/",
+        "token_endpoint": "https://idp.example.com/o/token/",
+    }
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/o/.well-known/openid-configuration":
+            return httpx.Response(200, json=document)
+        if request.url.path == "/.well-known/oauth-authorization-server/o":
+            return httpx.Response(200, json=metadata) if metadata else httpx.Response(404)
+        if request.url.path == "/o/token/":
+            return httpx.Response(
+                200, json={"access_token": "at-o", "refresh_token": "rt-o", "expires_in": 60}
+            )
+        return httpx.Response(200)
+
+    return answer
+
+
+def _oidc_revocations(api: Any, provider_mock: Any, credentials: dict[str, str]) -> list[tuple[str, str]]:
+    assert (
+        api.save("generic_oidc", {"client_id": "c-1", "client_secret": "s-1", **credentials})["statusCode"]
+        == 200
+    )
+    assert location_query(api.connect("generic_oidc"))["status"] == ["active"]
+    before = len(provider_mock.requests)
+    assert delete(api, "generic_oidc")["statusCode"] == 204
+    return [(str(r.url), form_of(r)["token"]) for r in provider_mock.requests[before:]]
+
+
+def test_generic_oidc_revokes_at_the_endpoint_its_rfc_8414_metadata_names(api, provider_mock):
+    # Given an issuer (as django-oauth-toolkit) naming its revocation endpoint only in RFC 8414 metadata
+    metadata = {"issuer": OIDC_ISSUER, "revocation_endpoint": "https://idp.example.com/o/revoke_token/"}
+    provider_mock.responder = _oidc_issuer(metadata)
+    sent = _oidc_revocations(api, provider_mock, {"issuer": OIDC_ISSUER})
+    assert sent == [
+        ("https://idp.example.com/o/revoke_token/", "rt-o"),
+        ("https://idp.example.com/o/revoke_token/", "at-o"),
+    ]
+
+
+def test_generic_oidc_revokes_at_the_orgs_endpoint_when_the_issuer_names_none(api, provider_mock):
+    provider_mock.responder = _oidc_issuer(None)
+    credentials = {"issuer": OIDC_ISSUER, "revocation_endpoint": "https://idp.example.com/o/revoke/"}
+    sent = _oidc_revocations(api, provider_mock, credentials)
+    assert [url for url, _ in sent] == ["https://idp.example.com/o/revoke/"] * 2
+
+
+def test_generic_oidc_refuses_an_unsafe_revocation_endpoint_field(api, provider_mock):
+    provider_mock.responder = _oidc_issuer(None)
+    credentials = {"client_id": "c-1", "client_secret": "s-1", "issuer": OIDC_ISSUER}
+    response = api.save(
+        "generic_oidc", credentials | {"revocation_endpoint": "https://169.254.169.254/revoke"}
+    )
+    assert response["statusCode"] == 422
+    assert "revocation_endpoint" in body_of(response)["error"]["details"]["fields"]
