@@ -22,7 +22,7 @@ from byoc.errors import ProviderError, UnsafeUrl
 from byoc.model import Connection
 from byoc.oauth import answers, protocol, revocation
 from byoc.oauth.protocol import Endpoints, TokenRequest, TokenSet
-from byoc.oauth.registry import Provider
+from byoc.oauth.registry import OAuthSpec, Provider
 from byoc.observability import logger
 from byoc.outbound import TOKEN_RESPONSE_MAX_BYTES, OutboundClient, OutboundResponse
 
@@ -128,8 +128,8 @@ class TokenEndpointClient:
         an accepted token, a refused one (4xx: the provider will not take it) and an
         entry without revocation (``none``) leave nothing to retry.
         """
-        spec = app.provider.oauth.revocation if app.provider.oauth else None
-        if spec is None or not spec.enabled:
+        spec = app.provider.oauth
+        if spec is None or not spec.revocation.enabled:
             return {}
         try:
             url = self.endpoints(app).revocation_url
@@ -141,9 +141,9 @@ class TokenEndpointClient:
         if not url:
             return {}
         left: dict[str, str] = {}
-        for hint in spec.hints:
+        for hint in spec.revocation.hints:
             token = tokens.get(hint)
-            if isinstance(token, str) and token and not self._revoke_one(app, url, token, hint):
+            if isinstance(token, str) and token and not self._revoke_one(app, spec, url, token, hint):
                 left[hint] = token
         return left
 
@@ -207,10 +207,8 @@ class TokenEndpointClient:
             params=params,
         )
 
-    def _revoke_one(self, app: App, url: str, token: str, hint: str) -> bool:
+    def _revoke_one(self, app: App, spec: OAuthSpec, url: str, token: str, hint: str) -> bool:
         """One revocation request; False when it is worth trying again later. Never logs the token or URL."""
-        spec = app.provider.oauth
-        assert spec is not None  # revoke() sends nothing for an entry without OAuth
         client = revocation.ClientAuth(
             client_id=app.client_id,
             client_secret=app.client_secret,
