@@ -83,7 +83,7 @@ def endpoint_lines(spec: OAuthSpec, provider_id: str) -> list[str]:
     ]
     if spec.refresh_url:
         lines.append(f"- Refresh URL: {code(spec.refresh_url)}")
-    lines.append(f"- Revocation URL: {code(spec.revocation_url) if spec.revocation_url else 'none'}")
+    lines.append(revocation_line(spec))
     for scope_set in spec.scope_sets:
         lines += scope_lines(scope_set, spec)
     lines.append(f"- PKCE (S256): {'yes' if spec.pkce else 'no'}")
@@ -92,6 +92,30 @@ def endpoint_lines(spec: OAuthSpec, provider_id: str) -> list[str]:
         auth += f", or as the org's {code(spec.client_auth_field)} field says"
     lines.append(f"- Client secret sent: {auth}; token request body: {spec.body_format}")
     return lines
+
+
+REVOKED_TOKENS = {
+    "both": "refresh and access tokens",
+    "refresh": "the refresh token",
+    "access": "the access token",
+}
+TOKEN_PLACES = {"form": "in the body", "json": "in a JSON body", "url": "in the URL", "bearer": "as bearer"}
+REVOCATION_AUTH = {
+    "client": "client auth as token requests",
+    "client_basic": "client Basic auth",
+    "client_post": "client id and secret in the body",
+    "none": "no client auth",
+}
+
+
+def revocation_line(spec: OAuthSpec) -> str:
+    """How disconnecting gives the tokens back: the kind and its request, or why there is none."""
+    r = spec.revocation
+    if not r.enabled:
+        return f"- Revocation: none: {cell(r.reason or 'no reason given')}"
+    line = f"- Revocation: {code(r.kind)}, {r.method} {code(r.url)}: {REVOKED_TOKENS[r.tokens]}"
+    line += f" {TOKEN_PLACES[r.token_in]}, {REVOCATION_AUTH[r.auth]}"
+    return line + (f" (checked against {r.source})" if r.source else "")
 
 
 def scope_lines(scope_set: ScopeSet, spec: OAuthSpec) -> list[str]:
@@ -130,6 +154,12 @@ def response_lines(spec: OAuthSpec) -> list[str]:
         lines.append(f"- HTTP 200 with {code(spec.ok_field + ': false')} is an error")
     if spec.expires_in_unit_seconds != 1:
         lines.append(f"- expires_in is in units of {spec.expires_in_unit_seconds} seconds")
+    if spec.expires_at_field:
+        lines.append(f"- Without expires_in, the absolute expiry is read from {code(spec.expires_at_field)}")
+    if spec.introspection_url:
+        lines.append(
+            f"- Without expires_in, the expiry is introspected (RFC 7662): {code(spec.introspection_url)}"
+        )
     kept = [_kept_text(k) for k in spec.metadata]
     if kept:
         lines.append("- Kept as metadata: " + ", ".join(kept))

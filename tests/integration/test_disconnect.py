@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
 import httpx
@@ -16,6 +18,8 @@ from tests.support.api import form_of, location_query
 
 GITLAB = {"client_id": "gl-client-123456", "client_secret": "gl-secret-VERY-SECRET"}
 ZENDESK = {"client_id": "zd-client-1234", "client_secret": "zd-secret-VERY-SECRET", "subdomain": "acme"}
+BITBUCKET = {"client_id": "bb-client-1234", "client_secret": "bb-secret-VERY-SECRET"}
+GITHUB = {"client_id": "Iv1.gh-client-1234", "client_secret": "gh-secret-VERY-SECRET"}
 REVOKE_URL = "https://gitlab.com/oauth/revoke"
 
 
@@ -90,13 +94,43 @@ def test_disconnect_deletes_the_connection_even_when_revocation_fails(api, conne
     assert stored(aws_env) is None
 
 
-def test_disconnecting_a_provider_without_revocation_endpoint_calls_no_provider(api, provider_mock, aws_env):
+def test_disconnecting_a_provider_without_revocation_calls_no_provider(api, provider_mock, aws_env):
+    # Given Bitbucket, whose entry says revocation "none" (with its reason)
+    api.save("bitbucket", BITBUCKET)
+    api.connect("bitbucket")
+    calls_before = len(provider_mock.requests)
+    assert delete(api, "bitbucket")["statusCode"] == 204
+    assert len(provider_mock.requests) == calls_before
+    assert stored(aws_env, provider="bitbucket") is None
+
+
+def test_disconnecting_zendesk_deletes_the_current_token_with_it_as_bearer(api, provider_mock, aws_env):
     api.save("zendesk", ZENDESK)
     api.connect("zendesk")
     calls_before = len(provider_mock.requests)
     assert delete(api, "zendesk")["statusCode"] == 204
-    assert len(provider_mock.requests) == calls_before
-    assert stored(aws_env, provider="zendesk") is None
+    sent = provider_mock.requests[calls_before:]
+    # One request: the access token revokes itself (Zendesk has no refresh-token revocation)
+    assert [(r.method, str(r.url)) for r in sent] == [
+        ("DELETE", "https://acme.zendesk.com/api/v2/oauth/tokens/current.json")
+    ]
+    assert sent[0].headers["authorization"] == "Bearer at-123"
+    assert sent[0].content == b""
+    assert b"zd-secret" not in sent[0].content and "zd-secret" not in str(sent[0].headers)
+
+
+def test_disconnecting_github_deletes_the_app_token_with_basic_auth_and_a_json_body(api, provider_mock):
+    api.save("github", GITHUB)
+    api.connect("github")
+    calls_before = len(provider_mock.requests)
+    assert delete(api, "github")["statusCode"] == 204
+    sent = provider_mock.requests[calls_before:]
+    assert [(r.method, str(r.url)) for r in sent] == [
+        ("DELETE", "https://api.github.com/applications/Iv1.gh-client-1234/token")
+    ]
+    pair = base64.b64decode(sent[0].headers["authorization"].removeprefix("Basic ")).decode()
+    assert pair == "Iv1.gh-client-1234:gh-secret-VERY-SECRET"
+    assert json.loads(sent[0].content) == {"access_token": "at-123"}
 
 
 def test_disconnecting_saved_credentials_never_connected_deletes_them(api, provider_mock, aws_env):
@@ -207,3 +241,68 @@ def test_reconnecting_over_an_active_connection_revokes_the_replaced_tokens(api,
         ("rt-456", "refresh_token"),
         ("at-123", "access_token"),
     ]
+
+
+# generic_oidc: the revocation endpoint from RFC 8414 metadata, or the org's field -------------
+
+OIDC_ISSUER = "https://idp.example.com/o"
+
+
+def _oidc_issuer(metadata: dict[str, Any] | None) -> Any:
+    document = {
+        "issuer": OIDC_ISSUER,
+        "authorization_endpoint": "https://idp.example.com/o/authorize/",
+        "token_endpoint": "https://idp.example.com/o/token/",
+    }
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/o/.well-known/openid-configuration":
+            return httpx.Response(200, json=document)
+        if request.url.path == "/.well-known/oauth-authorization-server/o":
+            return httpx.Response(200, json=metadata) if metadata else httpx.Response(404)
+        if request.url.path == "/o/token/":
+            return httpx.Response(
+                200, json={"access_token": "at-o", "refresh_token": "rt-o", "expires_in": 60}
+            )
+        return httpx.Response(200)
+
+    return answer
+
+
+def _oidc_revocations(api: Any, provider_mock: Any, credentials: dict[str, str]) -> list[tuple[str, str]]:
+    assert (
+        api.save("generic_oidc", {"client_id": "c-1", "client_secret": "s-1", **credentials})["statusCode"]
+        == 200
+    )
+    assert location_query(api.connect("generic_oidc"))["status"] == ["active"]
+    before = len(provider_mock.requests)
+    assert delete(api, "generic_oidc")["statusCode"] == 204
+    return [(str(r.url), form_of(r)["token"]) for r in provider_mock.requests[before:]]
+
+
+def test_generic_oidc_revokes_at_the_endpoint_its_rfc_8414_metadata_names(api, provider_mock):
+    # Given an issuer (as django-oauth-toolkit) naming its revocation endpoint only in RFC 8414 metadata
+    metadata = {"issuer": OIDC_ISSUER, "revocation_endpoint": "https://idp.example.com/o/revoke_token/"}
+    provider_mock.responder = _oidc_issuer(metadata)
+    sent = _oidc_revocations(api, provider_mock, {"issuer": OIDC_ISSUER})
+    assert sent == [
+        ("https://idp.example.com/o/revoke_token/", "rt-o"),
+        ("https://idp.example.com/o/revoke_token/", "at-o"),
+    ]
+
+
+def test_generic_oidc_revokes_at_the_orgs_endpoint_when_the_issuer_names_none(api, provider_mock):
+    provider_mock.responder = _oidc_issuer(None)
+    credentials = {"issuer": OIDC_ISSUER, "revocation_endpoint": "https://idp.example.com/o/revoke/"}
+    sent = _oidc_revocations(api, provider_mock, credentials)
+    assert [url for url, _ in sent] == ["https://idp.example.com/o/revoke/"] * 2
+
+
+def test_generic_oidc_refuses_an_unsafe_revocation_endpoint_field(api, provider_mock):
+    provider_mock.responder = _oidc_issuer(None)
+    credentials = {"client_id": "c-1", "client_secret": "s-1", "issuer": OIDC_ISSUER}
+    response = api.save(
+        "generic_oidc", credentials | {"revocation_endpoint": "https://169.254.169.254/revoke"}
+    )
+    assert response["statusCode"] == 422
+    assert "revocation_endpoint" in body_of(response)["error"]["details"]["fields"]

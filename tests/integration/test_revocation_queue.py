@@ -199,3 +199,37 @@ def test_one_failing_record_never_fails_its_neighbours(api, connected, provider_
     with failing("dynamodb", "ThrottlingException", "DeleteItem"):
         answer = load_function("revoke_tokens").lambda_handler(event, Remaining(30))
     assert answer == {"batchItemFailures": [{"itemIdentifier": "good"}]}
+
+
+def test_a_zoho_refresh_token_the_provider_cannot_take_now_is_revoked_later_in_the_query(
+    api, provider_mock, aws_env
+):
+    # Given Zoho (kind query: the refresh token in the URL), whose revoke endpoint is down
+    revoke_url = "https://accounts.zoho.eu/oauth/v2/token/revoke?token=rt-456"
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/oauth/v2/token/revoke":
+            return httpx.Response(503)
+        return httpx.Response(
+            200, json={"access_token": "at-123", "refresh_token": "rt-456", "expires_in": 3600}
+        )
+
+    provider_mock.responder = answer
+    api.save(
+        "zoho", {"client_id": "zo-client-1234", "client_secret": "zo-secret-VERY-SECRET", "region": "eu"}
+    )
+    assert location_query(api.connect("zoho"))["status"] == ["active"]
+    # When the admin disconnects
+    before = len(provider_mock.requests)
+    assert delete(api, "zoho")["statusCode"] == 204
+    assert [str(r.url) for r in provider_mock.requests[before:]] == [revoke_url]
+    # Then the refresh token waits (the access token is not Zoho's to revoke), sealed
+    [item] = revocation_items(aws_env)
+    assert "rt-456" not in json.dumps(item, default=str)
+    # When Zoho is back and the consumer runs, the same request goes and the item is gone
+    provider_mock.responder = None
+    before = len(provider_mock.requests)
+    assert consume(aws_env) == {"batchItemFailures": []}
+    sent = provider_mock.requests[before:]
+    assert [(r.method, str(r.url), r.content) for r in sent] == [("POST", revoke_url, b"")]
+    assert revocation_items(aws_env) == []

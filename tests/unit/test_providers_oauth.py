@@ -913,8 +913,13 @@ def test_revocation_urls_resolve_where_the_provider_has_one() -> None:
     )
     assert endpoints_for("okta").revocation_url == "https://acme.okta.com/oauth2/v1/revoke"
     assert endpoints_for("gitlab-self-managed").revocation_url == "https://git.acme.example/oauth/revoke"
-    assert endpoints_for("zendesk").revocation_url is None
-    assert endpoints_for("slack").revocation_url is None
+    assert (
+        endpoints_for("zendesk").revocation_url == "https://acme.zendesk.com/api/v2/oauth/tokens/current.json"
+    )
+    assert endpoints_for("slack").revocation_url == "https://slack.com/api/auth.revoke"
+    # Request placeholders stay for the revocation request to fill; the host is already checked.
+    assert endpoints_for("github").revocation_url == "https://api.github.com/applications/{client_id}/token"
+    assert endpoints_for("stripe").revocation_url is None  # kind none
 
 
 # ------------------------------------------------------------------ parameters from fields, names, "+"

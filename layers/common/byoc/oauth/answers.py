@@ -70,18 +70,44 @@ def text(value: Any, max_chars: int = MAX_TEXT_CHARS) -> str | None:
     return None
 
 
-def lifetime_seconds(value: Any, unit: int) -> int | None:
-    """``expires_in`` as whole seconds: a positive number (or digit string) under the ceiling, else None."""
+def _whole_number(value: Any) -> int | None:
+    """A positive number, or digit string of at most 12 digits, as an int; else None."""
     if isinstance(value, bool):
         return None
     if isinstance(value, str):
         value = int(value) if value.isascii() and value.isdigit() and len(value) <= 12 else None
     if isinstance(value, float):
-        value = int(value) if math.isfinite(value) else None
-    if not isinstance(value, int) or value <= 0:
+        value = int(value) if math.isfinite(value) and value < 1e12 else None
+    return value if isinstance(value, int) and 0 < value < 10**12 else None
+
+
+def lifetime_seconds(value: Any, unit: int) -> int | None:
+    """``expires_in`` as whole seconds: a positive number (or digit string) under the ceiling, else None."""
+    number = _whole_number(value)
+    if number is None:
         return None
-    seconds = value * unit
+    seconds = number * unit
     return seconds if seconds <= MAX_EXPIRES_IN_SECONDS else None
+
+
+def expiry_epoch(value: Any, now: int) -> int | None:
+    """An absolute expiry (``expires_at``, introspection's ``exp``) in epoch seconds, or None.
+
+    Believed only in the future and under the same ceiling as ``expires_in``: a clock in
+    milliseconds, a past time or a date decades away leaves the default lifetime.
+    """
+    at = _whole_number(value)
+    if at is None or at <= now:
+        return None
+    return at if at - now <= MAX_EXPIRES_IN_SECONDS else None
+
+
+def introspected_expiry(body: bytes, now: int) -> int | None:
+    """RFC 7662 §2.2: ``exp`` of an active token, as ``expiry_epoch`` believes it; else None."""
+    document = json_object(body)
+    if document is None or document.get("active") is not True:
+        return None
+    return expiry_epoch(document.get("exp"), now)
 
 
 # Token types that need a proof we cannot make (RFC 9449 DPoP, the MAC drafts): refused.

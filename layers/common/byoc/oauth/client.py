@@ -1,4 +1,4 @@
-"""The one client of a provider's token endpoint: exchange, refresh and revocation (RFC 7009).
+"""The one client of a provider's token endpoint: exchange, refresh, introspection and revocation.
 
 Protocol apart from transport, as authlib does it: ``byoc.oauth.protocol`` builds each
 request and reads each answer as pure functions; this module resolves the endpoints,
@@ -8,20 +8,21 @@ cases keep only state handling (records, leases, retries).
 
 Revocation is best effort and bounded in time: a provider without a revocation
 endpoint, or one that fails, never blocks the user's action, and a failure is logged
-without the token.
+without the token. Each entry says how its provider revokes (``byoc.oauth.revocation``:
+RFC 7009, a bearer POST, a DELETE, a JSON body, the token in the query, or none).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from byoc.errors import ProviderError, UnsafeUrl
 from byoc.model import Connection
-from byoc.oauth import protocol
+from byoc.oauth import answers, protocol, revocation
 from byoc.oauth.protocol import Endpoints, TokenRequest, TokenSet
-from byoc.oauth.registry import Provider
+from byoc.oauth.registry import OAuthSpec, Provider
 from byoc.observability import logger
 from byoc.outbound import TOKEN_RESPONSE_MAX_BYTES, OutboundClient, OutboundResponse
 
@@ -83,9 +84,10 @@ class TokenEndpointClient:
         url = protocol.callback_token_url(
             app.provider, token_url, protocol.callback_values(app.provider, callback_params)
         )
-        return self.request_tokens(
+        tokens = self.request_tokens(
             app.provider, self._request(app, url, params), now=now, callback_params=callback_params
         )
+        return self._with_expiry(app, tokens, now)
 
     def refresh(self, app: App, *, refresh_token: str, metadata: dict[str, str], now: float) -> TokenSet:
         """One refresh request; a transient refusal is a ``ProviderError`` with ``retry_after``."""
@@ -94,15 +96,49 @@ class TokenEndpointClient:
             app.provider, endpoints.refresh_url, protocol.stored_values(app.provider, metadata)
         )
         params = protocol.refresh_params(app.provider, refresh_token=refresh_token, config=dict(app.config))
-        return self.request_tokens(app.provider, self._request(app, url, params), now=now)
+        tokens = self.request_tokens(app.provider, self._request(app, url, params), now=now)
+        return self._with_expiry(app, tokens, now)
+
+    def _with_expiry(self, app: App, tokens: TokenSet, now: float) -> TokenSet:
+        """An answer without an expiry: the entry's introspection endpoint (RFC 7662) may give ``exp``.
+
+        Optional and bounded: no endpoint, a failure or an unbelievable ``exp`` keeps the
+        default lifetime (``expires_at`` None), and the token is never logged.
+        """
+        if tokens.expires_at is not None or not (app.provider.oauth and app.provider.oauth.introspection_url):
+            return tokens
+        try:
+            url = self.endpoints(app).introspection_url
+            if not url:
+                return tokens
+            params = {"token": tokens.access_token, "token_type_hint": "access_token"}
+            response = self.post(app.provider, self._request(app, url, params))
+        except Exception as exc:
+            logger.warning(
+                "introspection failed", extra={"provider": app.provider.id, "error_type": type(exc).__name__}
+            )
+            return tokens
+        expires_at = (
+            answers.introspected_expiry(response.body, int(now)) if response.status_code == 200 else None
+        )
+        if expires_at is None:
+            logger.warning(
+                "introspection gave no expiry",
+                extra={"provider": app.provider.id, "status_code": response.status_code},
+            )
+            return tokens
+        return replace(tokens, expires_at=expires_at)
 
     def revoke(self, app: App, tokens: Mapping[str, Any]) -> dict[str, str]:
-        """Revoke the refresh and access tokens where the entry can (RFC 7009).
+        """Revoke the tokens the entry's ``revocation`` block names, the way it says.
 
         Returns the tokens worth trying again later (no answer, a 5xx or a 429);
         an accepted token, a refused one (4xx: the provider will not take it) and an
-        entry without a revocation endpoint leave nothing to retry.
+        entry without revocation (``none``) leave nothing to retry.
         """
+        spec = app.provider.oauth
+        if spec is None or not spec.revocation.enabled:
+            return {}
         try:
             url = self.endpoints(app).revocation_url
         except Exception as exc:
@@ -113,10 +149,9 @@ class TokenEndpointClient:
         if not url:
             return {}
         left: dict[str, str] = {}
-        # Revoking the refresh token ends the grant at most providers; the access token goes too.
-        for hint in ("refresh_token", "access_token"):
+        for hint in spec.revocation.hints:
             token = tokens.get(hint)
-            if isinstance(token, str) and token and not self._revoke_one(app, url, token, hint):
+            if isinstance(token, str) and token and not self._revoke_one(app, spec, url, token, hint):
                 left[hint] = token
         return left
 
@@ -124,12 +159,24 @@ class TokenEndpointClient:
 
     def post(self, provider: Provider, request: TokenRequest) -> OutboundResponse:
         """POST a token-endpoint request under the provider's host rules."""
+        return self.send(provider, "POST", request.url, request.headers, request.form, request.json)
+
+    def send(
+        self,
+        provider: Provider,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        form: Mapping[str, str] | None,
+        json: Mapping[str, str] | None,
+    ) -> OutboundResponse:
+        """One request to the provider's auth server; the host is checked against its rules first."""
         return self.outbound.request(
-            "POST",
-            request.url,
-            headers=request.headers,
-            data=request.form,
-            json=request.json,
+            method,
+            url,
+            headers=headers,
+            data=form,
+            json=json,
             max_bytes=TOKEN_RESPONSE_MAX_BYTES,
             allowed_suffixes=protocol.allowed_suffixes(provider),
         )
@@ -168,11 +215,20 @@ class TokenEndpointClient:
             params=params,
         )
 
-    def _revoke_one(self, app: App, url: str, token: str, hint: str) -> bool:
-        """One revocation request; False when it is worth trying again later."""
-        request = self._request(app, url, {"token": token, "token_type_hint": hint})
+    def _revoke_one(self, app: App, spec: OAuthSpec, url: str, token: str, hint: str) -> bool:
+        """One revocation request; False when it is worth trying again later. Never logs the token or URL."""
+        client = revocation.ClientAuth(
+            client_id=app.client_id,
+            client_secret=app.client_secret,
+            method=protocol.client_auth_method(app.provider, dict(app.config)),
+            body_format=spec.body_format,
+            headers=dict(spec.token_headers),
+        )
+        request = revocation.build_request(spec.revocation, url, token=token, hint=hint, client=client)
         try:
-            response = self.post(app.provider, request)
+            response = self.send(
+                app.provider, request.method, request.url, request.headers, request.form, request.json
+            )
         except UnsafeUrl:
             logger.warning(
                 "revocation refused", extra={"provider": app.provider.id, "reason_code": "unsafe_url"}
@@ -183,9 +239,9 @@ class TokenEndpointClient:
                 "revocation failed", extra={"provider": app.provider.id, "error_type": type(exc).__name__}
             )
             return False
-        if response.status_code == 200:
-            return True
-        logger.warning(
-            "revocation refused", extra={"provider": app.provider.id, "status_code": response.status_code}
-        )
-        return response.status_code < 500 and response.status_code != 429
+        outcome = revocation.outcome(response.status_code)
+        if outcome != "done":
+            logger.warning(
+                "revocation refused", extra={"provider": app.provider.id, "status_code": response.status_code}
+            )
+        return outcome != "retry"

@@ -20,6 +20,7 @@ from byoc.model import OAUTH_ERROR_CODES, reason
 from byoc.oauth import answers
 from byoc.oauth.metadata import kept_values, readable, split
 from byoc.oauth.registry import OAuthSpec, Provider, render_template, template_fields
+from byoc.oauth.revocation import REQUEST_PLACEHOLDERS
 from byoc.oauth.scopes import asked_fingerprint
 from byoc.outbound import check_url
 
@@ -64,6 +65,11 @@ class Endpoints:
     issuer: str | None
     # The callback must carry ``iss`` (RFC 9207: the registry or the discovery document says so).
     iss_required: bool = False
+    # RFC 7662 introspection, asked for the expiry when the token answer gives none (Salesforce).
+    introspection_url: str | None = None
+
+
+_REQUEST_PLACEHOLDERS = {name: "{" + name + "}" for name in REQUEST_PLACEHOLDERS}
 
 
 def _render_optional(template: str | None, values: dict[str, str]) -> str | None:
@@ -84,13 +90,18 @@ def resolve_endpoints(provider: Provider, config: dict[str, str], *, allow_local
     authorize_url = _checked(spec, render_template(spec.authorize_url, values), allow_local_http)
     token_url = _checked(spec, render_template(spec.token_url, values), allow_local_http)
     refresh_url = _checked(spec, _render_optional(spec.refresh_url, values) or token_url, allow_local_http)
-    revocation = _render_optional(spec.revocation_url, values)
+    # {client_id} and {token} stay as they are: the revocation request fills them (never the host).
+    revocation = _render_optional(spec.revocation.url, values | _REQUEST_PLACEHOLDERS)
     revocation_url = _checked(spec, revocation, allow_local_http) if revocation else None
+    introspection = _render_optional(spec.introspection_url, values)
+    introspection_url = _checked(spec, introspection, allow_local_http) if introspection else None
     issuer = spec.issuer or (config.get("issuer") if spec.discovery else None)
     iss_required = bool(issuer) and (
         spec.iss_parameter_supported or (spec.discovery and config.get(ISS_SUPPORTED) == "true")
     )
-    return Endpoints(authorize_url, token_url, refresh_url, revocation_url, issuer, iss_required)
+    return Endpoints(
+        authorize_url, token_url, refresh_url, revocation_url, issuer, iss_required, introspection_url
+    )
 
 
 def template_values(spec: OAuthSpec, config: dict[str, str]) -> dict[str, str]:
@@ -389,7 +400,7 @@ def parse_token_response(
         access_token=access_token,
         token_type=kind,
         refresh_token=answers.token(holder.get("refresh_token")),
-        expires_at=_expires_at(holder.get("expires_in"), spec.expires_in_unit_seconds, now),
+        expires_at=_expires_at(spec, holder, now),
         scope=answers.text(holder.get("scope")) if isinstance(holder.get("scope"), str) else None,
         id_token=answers.token(data.get("id_token")),
         metadata=clear,
@@ -412,12 +423,16 @@ def _token_holder(spec: OAuthSpec, data: dict[str, Any]) -> dict[str, Any]:
     return nested if isinstance(nested, dict) else {}
 
 
-def _expires_at(expires_in: Any, unit: int, now: float | None) -> int | None:
-    """When the token expires; None (the default lifetime applies) for a missing or unbelievable value."""
-    seconds = answers.lifetime_seconds(expires_in, unit)
-    if seconds is None:
-        return None
-    return int(time.time() if now is None else now) + seconds
+def _expires_at(spec: OAuthSpec, holder: dict[str, Any], now: float | None) -> int | None:
+    """When the token expires: ``expires_in``, else the entry's absolute ``expires_at_field``;
+    None (the default lifetime applies, or introspection asks) for a missing or unbelievable value."""
+    at = int(time.time() if now is None else now)
+    seconds = answers.lifetime_seconds(holder.get("expires_in"), spec.expires_in_unit_seconds)
+    if seconds is not None:
+        return at + seconds
+    if spec.expires_at_field:
+        return answers.expiry_epoch(holder.get(spec.expires_at_field), at)
+    return None
 
 
 def _metadata(spec: OAuthSpec, data: dict[str, Any], callback_params: dict[str, str]) -> dict[str, str]:

@@ -19,7 +19,9 @@ from importlib import resources
 from typing import Any
 
 from byoc.errors import NotAnOAuthProvider, UnknownProvider
+from byoc.oauth import revocation
 from byoc.oauth.metadata import Kept, Lookup, kept, lookup
+from byoc.oauth.revocation import RevocationSpec
 from byoc.oauth.scopes import ScopeSet, scope_set
 
 AUTH_TYPES = ("oauth2", "api_key", "basic")
@@ -81,7 +83,8 @@ class OAuthSpec:
     authorize_url: str
     token_url: str
     refresh_url: str | None = None
-    revocation_url: str | None = None
+    # How the provider takes tokens back on disconnect (byoc.oauth.revocation): kind, url, auth...
+    revocation: RevocationSpec = field(default_factory=RevocationSpec)
     # What the org may ask for (byoc.oauth.scopes): ``scope``, and Slack's ``user_scope``.
     scope_sets: tuple[ScopeSet, ...] = (ScopeSet(),)
     # The default and known scopes were checked against the provider's page ``scopes_source``.
@@ -102,6 +105,10 @@ class OAuthSpec:
     ok_field: str | None = None
     # Multiplier turning expires_in into seconds (1 for seconds).
     expires_in_unit_seconds: int = 1
+    # When the answer has no expires_in: a member holding the absolute expiry in epoch seconds,
+    # or an RFC 7662 introspection URL template whose ``exp`` gives it (Salesforce).
+    expires_at_field: str | None = None
+    introspection_url: str | None = None
     # What the connection keeps, by snake_case name (byoc.oauth.metadata), and the requests
     # made after the exchange that fill some of it.
     metadata: tuple[Kept, ...] = ()
@@ -263,6 +270,8 @@ def _oauth_spec(data: dict[str, Any]) -> OAuthSpec:
         data["allowed_host_suffixes"] = tuple(data["allowed_host_suffixes"])
     data["metadata"] = tuple(kept(k) for k in data.get("metadata", ()))
     data["lookups"] = tuple(lookup(x) for x in data.get("lookups", ()))
+    if "revocation" in data:
+        data["revocation"] = revocation.parse(data["revocation"])
     return OAuthSpec(scope_sets=_scope_sets(data), **data)
 
 

@@ -1,8 +1,8 @@
 """Disconnecting: forget a connection, or only its tokens, revoking them at the provider.
 
 ``DELETE /integrations/{provider}``: one DeleteItem returns the record as it was;
-its tokens are then revoked where the provider has a revocation endpoint (RFC
-7009), inline when the invocation has time for it, else through the revocation
+its tokens are then revoked the way the entry's ``revocation`` block says (none
+for ``kind: none``), inline when the invocation has time for it, else through the revocation
 queue (``byoc.usecases.revocation``), and
 ``connection.disconnected`` is published. The provider then lists as never
 configured. Nothing to delete is 404 ``integration_not_configured``.

@@ -1,4 +1,7 @@
-"""Revoking tokens nobody will use again, at the provider (RFC 7009): now if time allows, else queued.
+"""Revoking tokens nobody will use again, at the provider: now if time allows, else queued.
+
+How each provider takes a token back (RFC 7009, a bearer POST, a DELETE, ...) is its
+entry's ``revocation`` block, sent by ``byoc.oauth.client``; this module keeps the state.
 
 Tokens are dropped when an org disconnects, drops its tokens, saves another app,
 reconnects over a working grant, or loses a write race after a refresh or an
