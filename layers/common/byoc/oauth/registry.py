@@ -2,9 +2,9 @@
 
 Entries live in ``providers.json`` beside this module (the format is described
 in docs/adding-a-provider.md); ``make registry`` validates them and writes
-``registry.compiled.json``, which is what this module loads. Adding a provider is a data change: URLs,
-parameters, client-auth method and token-response quirks are fields of an entry,
-never ``if provider == ...`` branches.
+``registry.compiled.json``, which is what this module loads. Adding a provider
+is a data change: URLs, parameters, client-auth method and token-response
+quirks are fields of an entry, never ``if provider == ...`` branches.
 
 Nothing here is a credential: client ids and secrets belong to each
 organization's own connection record.
