@@ -9,13 +9,14 @@ SAM := $(SAM_VENV)/bin/sam
 PORT ?= 3000
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help venv dev test lint format build validate bench openapi providers-doc scan bandit audit smoke clean
+.PHONY: help venv dev test lint format registry registry-check build validate bench openapi providers-doc scan bandit audit smoke clean
 
 help:
 	@echo "make dev        run the API locally on http://127.0.0.1:$(PORT) (no AWS account, no Docker)"
 	@echo "make test       run every test this machine can run (unit, integration, e2e, browser)"
 	@echo "make lint       ruff + mypy + size and complexity limits;  make format  ruff format"
-	@echo "make validate   cfn-lint + sam validate on template.yaml;  make build  sam build"
+	@echo "make registry   validate providers.json and write the registry.compiled.json the layer loads"
+	@echo "make validate   cfn-lint + sam validate on template.yaml;  make build  make registry + sam build"
 	@echo "make bench      benchmarks (docs/performance.md)"
 	@echo "make scan       bandit + pip-audit (make bandit, make audit);  make smoke API_URL=... TOKEN=...  against a deployed stack"
 
@@ -56,12 +57,23 @@ validate: $(SAM_VENV)/.installed
 	$(SAM_VENV)/bin/cfn-lint template.yaml
 	AWS_DEFAULT_REGION=us-east-1 $(SAM) validate --template-file template.yaml
 
+# The provider registry: providers.json (edited by hand) validated by registry/schema.py and
+# compiled to the registry.compiled.json that byoc.oauth.registry loads (docs/adding-a-provider.md).
+registry: $(VENV)/.installed
+	$(BIN)/python scripts/compile_registry.py
+
+registry-check: $(VENV)/.installed
+	$(BIN)/python scripts/compile_registry.py --check
+
+# The layer loads only registry.compiled.json; sam build copies the whole layer folder, so the
+# source providers.json is removed from the build (it would be 180 kB read by nothing).
 # sam build ships sources only, and Lambda cannot write __pycache__ into /opt or
 # /var/task, so every cold start would compile the layer again. Bytecode for the
 # runtime's Python (3.12), checked by hash rather than mtime (zip keeps no exact
 # mtimes; the code never changes after deploy), removes that (docs/performance.md).
-build: $(SAM_VENV)/.installed
+build: registry $(SAM_VENV)/.installed
 	PATH="$(dir $(PY)):$$PATH" $(SAM) build --template-file template.yaml
+	rm -f .aws-sam/build/CommonLayer/python/byoc/oauth/providers.json
 	$(PY) -m compileall -q -j 0 --invalidation-mode unchecked-hash .aws-sam/build
 
 bench: $(VENV)/.installed $(SAM_VENV)/.installed

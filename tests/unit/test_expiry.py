@@ -13,8 +13,9 @@ import pytest
 from byoc.oauth import answers
 from byoc.oauth import protocol as oauth
 from byoc.oauth.client import App, TokenEndpointClient
-from byoc.oauth.registry import Provider, Registry, get_registry
+from byoc.oauth.registry import Provider, get_registry
 from byoc.outbound import OutboundClient
+from tests.support.registry import entry_from_source
 
 NOW = 1_700_000_000
 DAY = 86400
@@ -158,7 +159,7 @@ def _entry(**oauth_keys: Any) -> Provider:
             **oauth_keys,
         },
     }
-    return Registry.from_data({"providers": [raw]}).get("x")
+    return entry_from_source(raw)
 
 
 def parse(provider: Provider, body: dict[str, Any]) -> oauth.TokenSet:

@@ -26,6 +26,7 @@ from byoc.oauth import protocol as oauth
 from byoc.oauth.client import TokenEndpointClient
 from byoc.oauth.registry import Provider, get_registry, redirect_uri
 from byoc.outbound import OutboundClient
+from tests.support.registry import entry_from_source
 
 ROOT = Path(__file__).resolve().parents[2]
 FACTS = {p["id"]: p for p in json.loads((ROOT / "tests/data/providers_facts.json").read_text())["providers"]}
@@ -926,8 +927,6 @@ def test_revocation_urls_resolve_where_the_provider_has_one() -> None:
 
 
 def _entry(**oauth_keys: Any) -> Provider:
-    from byoc.oauth.registry import Registry
-
     raw = {
         "id": "example",
         "name": "Example",
@@ -943,7 +942,7 @@ def _entry(**oauth_keys: Any) -> Provider:
             **oauth_keys,
         },
     }
-    return Registry.from_data({"providers": [raw]}).get("example")
+    return entry_from_source(raw)
 
 
 def test_a_plus_separator_is_a_literal_plus_between_encoded_scopes() -> None:
@@ -966,11 +965,12 @@ def test_a_plus_separator_is_a_literal_plus_between_encoded_scopes() -> None:
     [{}, {"tenant": "UPPER"}, {"tenant": "a&b=c"}, {"api_secret": "s"}],
 )
 def test_a_templated_parameter_needs_its_field_in_its_pattern_and_never_a_secret(config) -> None:
-    p = _entry(
-        authorize_params={"ctx": "t/{tenant}", "key": "{api_secret}" if "api_secret" in config else "x"}
-    )
+    # (the schema refuses an entry whose template names a secret field; the runtime refuses it too)
+    p = _entry(authorize_params={"ctx": "t/{tenant}"})
+    params = {"ctx": "t/{tenant}", **({"key": "{api_secret}"} if "api_secret" in config else {})}
+    values = {"tenant": "ok", **config} if "api_secret" in config else config
     with pytest.raises(UnsafeUrl):
-        oauth.rendered_params(p, p.oauth.authorize_params, config)  # type: ignore[union-attr]
+        oauth.rendered_params(p, params, values)
 
 
 def test_renamed_and_dropped_standard_parameters() -> None:

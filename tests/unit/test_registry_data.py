@@ -26,7 +26,7 @@ from byoc.oauth.registry import (
     FIELD_TYPES,
     HOST_RULES,
     Provider,
-    Registry,
+    get_registry,
     template_fields,
 )
 from byoc.outbound import check_url
@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[2]
 REGISTRY_FILE = ROOT / "layers" / "common" / "byoc" / "oauth" / "providers.json"
 FACTS = json.loads((ROOT / "tests" / "data" / "providers_facts.json").read_text(encoding="utf-8"))
 FACTS_BY_ID: dict[str, dict[str, Any]] = {p["id"]: p for p in FACTS["providers"]}
-REGISTRY = Registry.from_data(json.loads(REGISTRY_FILE.read_text(encoding="utf-8")))
+REGISTRY = get_registry()  # what Lambda loads: compiled from REGISTRY_FILE by make registry
 PROVIDERS = list(REGISTRY)
 OAUTH_PROVIDERS = [p for p in PROVIDERS if p.oauth is not None]
 IN_FACTS = [p for p in PROVIDERS if p.id in FACTS_BY_ID]

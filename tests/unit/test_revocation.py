@@ -14,8 +14,9 @@ import pytest
 
 from byoc.oauth import revocation
 from byoc.oauth.client import App, TokenEndpointClient
-from byoc.oauth.registry import Provider, Registry, get_registry
+from byoc.oauth.registry import Provider, get_registry
 from byoc.outbound import OutboundClient
+from tests.support.registry import entry_from_source
 
 TOKENS = {"access_token": "at-1/+=", "refresh_token": "rt-1/+="}
 CLIENT_ID = "client id/+&"
@@ -64,7 +65,7 @@ def entry(block: dict[str, Any], **oauth: Any) -> Provider:
             **oauth,
         },
     }
-    return Registry.from_data({"providers": [raw]}).get("x")
+    return entry_from_source(raw)
 
 
 # The exact request of each kind ------------------------------------------------------------
@@ -251,7 +252,15 @@ def test_the_token_and_a_url_holding_it_are_never_logged(caplog: pytest.LogCaptu
 
 
 def test_a_revocation_url_outside_the_allowed_hosts_is_never_called() -> None:
-    provider = entry({"kind": "bearer_post", "url": "https://evil.example.net/revoke"})
+    # The schema refuses such an entry (tests/unit/test_registry_schema.py); the runtime holds too.
+    from dataclasses import replace
+
+    from byoc.oauth import revocation
+
+    provider = entry({"kind": "bearer_post", "url": "https://a.example.com/revoke"})
+    assert provider.oauth is not None
+    hostile = revocation.parse({"kind": "bearer_post", "url": "https://evil.example.net/revoke"})
+    provider = replace(provider, oauth=replace(provider.oauth, revocation=hostile))
     assert revoke(provider) == ({}, [])  # nothing sent, nothing to retry (our rule)
 
 

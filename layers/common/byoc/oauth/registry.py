@@ -1,9 +1,10 @@
 """The provider registry: what each provider needs, as data.
 
 Entries live in ``providers.json`` beside this module (the format is described
-in docs/adding-a-provider.md). Adding a provider is a data change: URLs,
-parameters, client-auth method and token-response quirks are fields of an entry,
-never ``if provider == ...`` branches.
+in docs/adding-a-provider.md); ``make registry`` validates them and writes
+``registry.compiled.json``, which is what this module loads. Adding a provider
+is a data change: URLs, parameters, client-auth method and token-response
+quirks are fields of an entry, never ``if provider == ...`` branches.
 
 Nothing here is a credential: client ids and secrets belong to each
 organization's own connection record.
@@ -11,8 +12,10 @@ organization's own connection record.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
@@ -22,7 +25,7 @@ from byoc.errors import NotAnOAuthProvider, UnknownProvider
 from byoc.oauth import revocation
 from byoc.oauth.metadata import Kept, Lookup, kept, lookup
 from byoc.oauth.revocation import RevocationSpec
-from byoc.oauth.scopes import ScopeSet, scope_set
+from byoc.oauth.scopes import KnownScope, ScopeSet
 
 AUTH_TYPES = ("oauth2", "api_key", "basic")
 FIELD_TYPES = ("text", "password", "url", "select")
@@ -215,33 +218,17 @@ CLIENT_SECRET = Field(
 )
 
 
+def _arguments(raw: dict[str, Any]) -> dict[str, Any]:
+    """A compiled block as dataclass arguments: its lists as tuples (the dataclasses are frozen)."""
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()}
+
+
 def _field(raw: dict[str, Any]) -> Field:
-    data = dict(raw)
-    if "options" in data and data["options"] is not None:
-        data["options"] = tuple(data["options"])
-    return Field(**data)
+    return Field(**_arguments(raw))
 
 
-_SCOPE_KEYS = ("default_scopes", "required_scopes", "known_scopes", "allow_unknown_scopes")
-
-
-def _scope_sets(data: dict[str, Any]) -> tuple[ScopeSet, ...]:
-    """The entry's scope keys (popped from ``data``) as its sets: ``scope``, then ``user_scopes``."""
-    separator = data.get("scope_separator", " ")
-    main = scope_set(
-        {k: data.pop(k) for k in _SCOPE_KEYS if k in data},
-        name="scopes",
-        param="scope",
-        label="Scopes",
-        separator=separator,
-    )
-    user = data.pop("user_scopes", None)
-    if user is None:
-        return (main,)
-    return (
-        main,
-        scope_set(user, name="user_scopes", param=user["param"], label="User scopes", separator=separator),
-    )
+def _scope_set(raw: dict[str, Any]) -> ScopeSet:
+    return ScopeSet(**{**_arguments(raw), "known": tuple(KnownScope(**k) for k in raw.get("known", ()))})
 
 
 # What a variant may change; everything else is the entry's.
@@ -252,37 +239,30 @@ VARIANT_KEYS = frozenset(
 
 
 def _oauth(raw: dict[str, Any]) -> OAuthSpec:
-    data = dict(raw)
+    data = _arguments(raw)
     variants = data.pop("variants", None)
-    spec = _oauth_spec(data)
+    data["scope_sets"] = tuple(_scope_set(s) for s in raw["scope_sets"])
+    data["metadata"] = tuple(kept(k) for k in raw.get("metadata", ()))
+    data["lookups"] = tuple(lookup(x) for x in raw.get("lookups", ()))
+    if "revocation" in raw:
+        data["revocation"] = revocation.parse(raw["revocation"])
+    spec = OAuthSpec(**data)
     if variants is None:
         return spec
     options = variants["options"]
     if not all(set(o) <= VARIANT_KEYS for o in options.values()):
         raise ValueError(f"a variant may only change {sorted(VARIANT_KEYS)}")
-    built = {name: replace(spec, **changes) for name, changes in options.items()}
-    built = {name: replace(v, variant_field=variants["field"]) for name, v in built.items()}
-    return replace(spec, variant_field=variants["field"], variants=built)
-
-
-def _oauth_spec(data: dict[str, Any]) -> OAuthSpec:
-    if "allowed_host_suffixes" in data:
-        data["allowed_host_suffixes"] = tuple(data["allowed_host_suffixes"])
-    data["metadata"] = tuple(kept(k) for k in data.get("metadata", ()))
-    data["lookups"] = tuple(lookup(x) for x in data.get("lookups", ()))
-    if "revocation" in data:
-        data["revocation"] = revocation.parse(data["revocation"])
-    return OAuthSpec(scope_sets=_scope_sets(data), **data)
+    field_name = variants["field"]
+    built = {
+        name: replace(spec, **_arguments(changes), variant_field=field_name) for name, changes in options.items()
+    }
+    return replace(spec, variant_field=field_name, variants=built)
 
 
 def _provider(raw: dict[str, Any]) -> Provider:
-    data = dict(raw)
-    fields = tuple(_field(f) for f in data.pop("fields", ()))
-    oauth = _oauth(data.pop("oauth")) if data.get("oauth") else None
-    data.pop("oauth", None)
-    if oauth is not None:
-        fields = (CLIENT_ID, CLIENT_SECRET, *fields)
-    return Provider(fields=fields, oauth=oauth, notes=tuple(data.pop("notes", ())), **data)
+    fields = tuple(_field(f) for f in raw["fields"])
+    oauth = _oauth(raw["oauth"]) if raw.get("oauth") is not None else None
+    return Provider(**{**_arguments(raw), "fields": fields, "oauth": oauth})
 
 
 def callback_path(provider_id: str) -> str:
@@ -305,16 +285,23 @@ def render_template(template: str, values: dict[str, str]) -> str:
 
 
 class Registry:
-    """All providers, by id, in the order of the data file."""
+    """All providers, by id, in the order of the data file.
+
+    An entry read from the compiled file is built on first use: a request needs one provider,
+    only the catalogue needs them all (the measured cost is in docs/adding-a-provider.md).
+    """
 
     def __init__(self, providers: list[Provider]):
-        self._providers = {p.id: p for p in providers}
+        self._providers: dict[str, Provider | dict[str, Any]] = {p.id: p for p in providers}
 
     def get(self, provider_id: str) -> Provider:
         try:
-            return self._providers[provider_id]
+            found = self._providers[provider_id]
         except (KeyError, TypeError):
             raise UnknownProvider() from None
+        if isinstance(found, dict):  # compiled arguments, not built yet
+            found = self._providers[provider_id] = _provider(found)
+        return found
 
     def oauth(self, provider_id: str) -> Provider:
         """The entry, which must use OAuth (else ``NotAnOAuthProvider``)."""
@@ -326,19 +313,43 @@ class Registry:
     def __contains__(self, provider_id: object) -> bool:
         return provider_id in self._providers
 
-    def __iter__(self):
-        return iter(self._providers.values())
+    def __iter__(self) -> Iterator[Provider]:
+        return (self.get(provider_id) for provider_id in list(self._providers))
 
     def __len__(self) -> int:
         return len(self._providers)
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> Registry:
-        return cls([_provider(p) for p in data["providers"]])
+        """The registry from the compiled file's data (``registry.compiler``; not providers.json)."""
+        registry = cls([])
+        registry._providers = {p["id"]: p for p in data["providers"]}
+        return registry
+
+
+COMPILED = "registry.compiled.json"
+SOURCE = "providers.json"
+
+
+class StaleRegistry(RuntimeError):
+    """The compiled registry was not compiled from the providers.json beside it."""
 
 
 @cache
 def get_registry() -> Registry:
-    """The registry, parsed on first use (JSON parsing is cheap; still kept off import)."""
-    text = resources.files("byoc.oauth").joinpath("providers.json").read_text(encoding="utf-8")
-    return Registry.from_data(json.loads(text))
+    """The registry, read on first use (kept off import) from the compiled file.
+
+    ``make registry`` validated providers.json and wrote that file in the dataclasses' shape, so
+    nothing is checked or reshaped here and no schema library is needed. Where the source sits
+    beside it (a checkout: the build leaves it out of the layer), the two must agree, so that no
+    test or dev server ever runs on a registry older than the file being edited.
+    """
+    folder = resources.files("byoc.oauth")
+    data = json.loads(folder.joinpath(COMPILED).read_text(encoding="utf-8"))
+    source = folder.joinpath(SOURCE)
+    if source.is_file() and hashlib.sha256(source.read_bytes()).hexdigest() != data["source_sha256"]:
+        raise StaleRegistry(
+            f"byoc/oauth/{COMPILED} was compiled from another {SOURCE}: run `make registry`"
+            " (it validates the file and writes the compiled registry)"
+        )
+    return Registry.from_data(data)
