@@ -253,9 +253,7 @@ def _oauth(raw: dict[str, Any]) -> OAuthSpec:
     if not all(set(o) <= VARIANT_KEYS for o in options.values()):
         raise ValueError(f"a variant may only change {sorted(VARIANT_KEYS)}")
     field_name = variants["field"]
-    built = {
-        name: replace(spec, **_arguments(changes), variant_field=field_name) for name, changes in options.items()
-    }
+    built = {n: replace(spec, **_arguments(c), variant_field=field_name) for n, c in options.items()}
     return replace(spec, variant_field=field_name, variants=built)
 
 
