@@ -49,7 +49,9 @@ REVOCATION_NAMES = frozenset({"client_id", "token"})
 def templates(oauth: OAuthModel) -> list[tuple[str, str, frozenset[str]]]:
     """(key, template, names it may use beyond the config) for every URL and parameter value that
     may hold placeholders. A lookup runs after the exchange: it may name metadata and the token."""
-    found: list[tuple[str, str, frozenset[str]]] = [(key, getattr(oauth, key), frozenset()) for key in URL_KEYS if getattr(oauth, key)]
+    found: list[tuple[str, str, frozenset[str]]] = [
+        (key, getattr(oauth, key), frozenset()) for key in URL_KEYS if getattr(oauth, key)
+    ]
     if oauth.revocation is not None and oauth.revocation.url:
         found.append(("revocation.url", oauth.revocation.url, REVOCATION_NAMES))
     after = frozenset(metadata_names(oauth) | {"access_token"})
