@@ -10,29 +10,23 @@ import base64
 import hashlib
 import re
 import secrets
-import time
-from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
+from dataclasses import dataclass
+from urllib.parse import quote, quote_plus, urlencode, urlsplit, urlunsplit
 
 from byoc.errors import ProviderError, UnsafeUrl
-from byoc.model import OAUTH_ERROR_CODES, reason
-from byoc.oauth import answers
-from byoc.oauth.metadata import kept_values, readable, split
+from byoc.model import reason
+from byoc.oauth.metadata import readable
 from byoc.oauth.registry import OAuthSpec, Provider, render_template, template_fields
+from byoc.oauth.responses import SEALED_METADATA as SEALED_METADATA
+from byoc.oauth.responses import TokenSet as TokenSet
+from byoc.oauth.responses import parse_token_response as parse_token_response
+from byoc.oauth.responses import reason_code as reason_code
 from byoc.oauth.revocation import REQUEST_PLACEHOLDERS
 from byoc.oauth.scopes import asked_fingerprint
 from byoc.outbound import check_url
 
 # An origin with no port, path, query or user info: ``https://accounts.zoho.eu``.
 _ORIGIN_ONLY = re.compile(r"^https://[a-z0-9.-]{1,253}/?$")
-
-
-def reason_code(raw: object, default: str = "provider_error") -> str:
-    """A stable reason for a provider's error value: known OAuth codes pass, others do not."""
-    if isinstance(raw, str) and raw in OAUTH_ERROR_CODES:
-        return raw
-    return default
 
 
 # PKCE (RFC 7636) ---------------------------------------------------------------------
@@ -314,133 +308,6 @@ def refresh_params(
     params = {"grant_type": "refresh_token", "refresh_token": refresh_token}
     params.update(rendered_params(provider, spec.refresh_params, config or {}))
     return params
-
-
-# Token responses ---------------------------------------------------------------------
-
-# The key of the sealed token value holding the secret metadata values.
-SEALED_METADATA = "metadata"
-
-
-@dataclass(frozen=True, slots=True)
-class TokenSet:
-    access_token: str
-    token_type: str = "Bearer"
-    refresh_token: str | None = None
-    expires_at: int | None = None
-    scope: str | None = None
-    id_token: str | None = None
-    metadata: dict[str, str] = field(default_factory=dict)
-    # Values the entry marks secret (Slack's incoming webhook URL): sealed with the tokens.
-    secret_metadata: dict[str, str] = field(default_factory=dict)
-
-    def __repr__(self) -> str:  # never print tokens
-        return f"TokenSet(token_type={self.token_type!r}, expires_at={self.expires_at})"
-
-    def sealed_value(self) -> dict[str, Any]:
-        value: dict[str, Any] = {"access_token": self.access_token, "token_type": self.token_type}
-        for name in ("refresh_token", "id_token"):
-            if getattr(self, name):
-                value[name] = getattr(self, name)
-        if self.secret_metadata:
-            value[SEALED_METADATA] = dict(self.secret_metadata)
-        return value
-
-
-def _decode_body(headers: Any, body: bytes) -> dict[str, Any]:
-    content_type = str(headers.get("content-type", "")).lower()
-    text = body.decode("utf-8", errors="replace")
-    if "application/x-www-form-urlencoded" in content_type or "text/plain" in content_type:
-        try:
-            return dict(parse_qsl(text, keep_blank_values=True, max_num_fields=64))
-        except ValueError:
-            raise ProviderError(reason("invalid_token_response")) from None
-    value = answers.json_value(body)
-    if value is None:
-        # Some providers (GitHub without Accept) answer form-encoded with another type.
-        pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=64) if "=" in text else []
-        if pairs:
-            return dict(pairs)
-        raise ProviderError(reason("invalid_token_response"))
-    if not isinstance(value, dict):
-        raise ProviderError(reason("invalid_token_response"))
-    return value
-
-
-def _dig(value: Any, path: str) -> Any:
-    for part in path.split("."):
-        if not isinstance(value, dict):
-            return None
-        value = value.get(part)
-    return value
-
-
-def parse_token_response(
-    provider: Provider,
-    status_code: int,
-    headers: Any,
-    body: bytes,
-    *,
-    now: float | None = None,
-    callback_params: dict[str, str] | None = None,
-) -> TokenSet:
-    """Read a token response, or raise ProviderError with a stable reason."""
-    spec = _spec(provider)
-    if status_code >= 500 or status_code == 429:
-        raise ProviderError(reason("provider_unavailable"), transient=True)
-    data = _decode_body(headers, body)
-    _raise_refusal(spec, status_code, data)
-    holder = _token_holder(spec, data)
-    clear, secret = split(spec.metadata, _metadata(spec, data, callback_params or {}))
-    access_token = answers.token(holder.get("access_token"))
-    kind = answers.token_type(holder.get("token_type"))
-    if access_token is None or kind is None:
-        raise ProviderError(reason("invalid_token_response"))
-    return TokenSet(
-        access_token=access_token,
-        token_type=kind,
-        refresh_token=answers.token(holder.get("refresh_token")),
-        expires_at=_expires_at(spec, holder, now),
-        scope=answers.text(holder.get("scope")) if isinstance(holder.get("scope"), str) else None,
-        id_token=answers.token(data.get("id_token")),
-        metadata=clear,
-        secret_metadata=secret,
-    )
-
-
-def _raise_refusal(spec: OAuthSpec, status_code: int, data: dict[str, Any]) -> None:
-    """An error answer: an HTTP error, an ``error`` member, or the entry's ``ok_field`` not true."""
-    refused = status_code >= 400 or "error" in data
-    if refused or (spec.ok_field and data.get(spec.ok_field) is not True):
-        raise ProviderError(reason_code(data.get("error")))
-
-
-def _token_holder(spec: OAuthSpec, data: dict[str, Any]) -> dict[str, Any]:
-    """The object holding ``access_token`` & co: the top level, or the entry's ``token_path``."""
-    if data.get("access_token") or not spec.token_path:
-        return data
-    nested = _dig(data, spec.token_path)
-    return nested if isinstance(nested, dict) else {}
-
-
-def _expires_at(spec: OAuthSpec, holder: dict[str, Any], now: float | None) -> int | None:
-    """When the token expires: ``expires_in``, else the entry's absolute ``expires_at_field``;
-    None (the default lifetime applies, or introspection asks) for a missing or unbelievable value."""
-    at = int(time.time() if now is None else now)
-    seconds = answers.lifetime_seconds(holder.get("expires_in"), spec.expires_in_unit_seconds)
-    if seconds is not None:
-        return at + seconds
-    if spec.expires_at_field:
-        return answers.expiry_epoch(holder.get(spec.expires_at_field), at)
-    return None
-
-
-def _metadata(spec: OAuthSpec, data: dict[str, Any], callback_params: dict[str, str]) -> dict[str, str]:
-    """The entry's values from this token response and its callback, by name (secret ones too)."""
-    return {
-        **kept_values(spec.metadata, "callback", callback_params),
-        **kept_values(spec.metadata, "token", data),
-    }
 
 
 def allowed_suffixes(provider: Provider) -> tuple[str, ...] | None:
