@@ -274,6 +274,7 @@ class OAuthModel(ScopeKeys):
     refresh_params: dict[ParamName, str] = {}
     token_headers: dict[ParamName, str] = {}
     token_path: DottedPath | None = None
+    user_token_path: DottedPath | None = None
     ok_field: DottedPath | None = None
     expires_in_unit_seconds: int = Default(1, ge=1)
     expires_at_field: DottedPath | None = None

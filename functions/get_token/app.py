@@ -3,8 +3,9 @@
 Never routed on the public API. Event ``{"org_id", "provider"}``, plus
 ``"force_refresh": true, "token_version": n`` after the provider refused the token;
 answer ``{"access_token", "token_type", "expires_at", "use_until", "token_version",
-"scopes", "metadata"}`` or ``{"error": {"code", "message", "retryable"}}`` (see
-docs/lifecycle.md). It never raises: errors of ours are counted in InvokeErrors.
+"scopes", "metadata"}`` (plus ``user_access_token``, ``user_expires_at`` with a user
+token) or ``{"error": {"code", "message", "retryable"}}`` (see docs/lifecycle.md).
+It never raises: errors of ours are counted in InvokeErrors.
 """
 
 from typing import Any

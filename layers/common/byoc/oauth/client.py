@@ -18,11 +18,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from byoc.errors import ProviderError, UnsafeUrl
+from byoc.errors import OutboundError, ProviderError, UnsafeUrl
 from byoc.model import Connection
 from byoc.oauth import answers, protocol, revocation
 from byoc.oauth.protocol import Endpoints, TokenRequest, TokenSet
 from byoc.oauth.registry import OAuthSpec, Provider
+from byoc.oauth.responses import UserToken
 from byoc.observability import logger
 from byoc.outbound import TOKEN_RESPONSE_MAX_BYTES, OutboundClient, OutboundResponse
 
@@ -98,6 +99,22 @@ class TokenEndpointClient:
         params = protocol.refresh_params(app.provider, refresh_token=refresh_token, config=dict(app.config))
         tokens = self.request_tokens(app.provider, self._request(app, url, params), now=now)
         return self._with_expiry(app, tokens, now)
+
+    def refresh_user(
+        self, app: App, fresh: TokenSet, *, refresh_token: str, metadata: dict[str, str], now: float
+    ) -> TokenSet:
+        """``fresh`` with the user token refreshed too (Slack: the same endpoint, the user's refresh
+        token). The main token is already renewed (and its refresh token rotated), so a failure
+        here keeps ``fresh`` as it is: the stored user token stays until the next refresh."""
+        try:
+            user = self.refresh(app, refresh_token=refresh_token, metadata=metadata, now=now)
+        except (ProviderError, OutboundError, UnsafeUrl) as exc:
+            logger.warning(
+                "user token refresh failed",
+                extra={"provider": app.provider.id, "error_type": type(exc).__name__},
+            )
+            return fresh
+        return replace(fresh, user=UserToken(user.access_token, user.refresh_token, user.expires_at))
 
     def _with_expiry(self, app: App, tokens: TokenSet, now: float) -> TokenSet:
         """An answer without an expiry: the entry's introspection endpoint (RFC 7662) may give ``exp``.

@@ -104,6 +104,9 @@ class OAuthSpec:
     # Dotted path to the object holding access_token & co when the top level has none
     # (Slack with only user scopes: "authed_user").
     token_path: str | None = None
+    # Dotted path to a second, user token issued beside the top-level one (Slack: "authed_user"):
+    # sealed as user_access_token & co, refreshed with the main token, handed out by the token function.
+    user_token_path: str | None = None
     # A JSON boolean the provider sets false on failure with HTTP 200 (Slack: "ok").
     ok_field: str | None = None
     # Multiplier turning expires_in into seconds (1 for seconds).

@@ -34,6 +34,33 @@ def reason_code(raw: object, default: str = "provider_error") -> str:
 SEALED_METADATA = "metadata"
 
 
+# Sealed beside the main token when the provider issues a second, user token (Slack).
+USER_TOKEN_KEYS = ("user_access_token", "user_refresh_token", "user_expires_at")
+
+
+@dataclass(frozen=True, slots=True)
+class UserToken:
+    """A second token of the same grant, acting as the person (Slack's ``authed_user`` token)."""
+
+    access_token: str = field(repr=False)
+    refresh_token: str | None = field(default=None, repr=False)
+    expires_at: int | None = None
+
+    def sealed(self) -> dict[str, Any]:
+        values = (self.access_token, self.refresh_token, self.expires_at)
+        return {k: v for k, v in zip(USER_TOKEN_KEYS, values, strict=True) if v is not None}
+
+
+def user_token_answer(sealed: dict[str, Any]) -> dict[str, Any]:
+    """The token function's ``user_access_token`` and ``user_expires_at``, when there is a user token."""
+    if not isinstance(sealed.get("user_access_token"), str):
+        return {}
+    return {
+        "user_access_token": sealed["user_access_token"],
+        "user_expires_at": sealed.get("user_expires_at"),
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class TokenSet:
     access_token: str
@@ -45,6 +72,13 @@ class TokenSet:
     metadata: dict[str, str] = field(default_factory=dict)
     # Values the entry marks secret (Slack's incoming webhook URL): sealed with the tokens.
     secret_metadata: dict[str, str] = field(default_factory=dict)
+    user: UserToken | None = None
+
+    @property
+    def renew_by(self) -> int | None:
+        """When a refresh is needed: the earlier expiry of the token and the user token."""
+        known = [t for t in (self.expires_at, self.user.expires_at if self.user else None) if t is not None]
+        return min(known) if known else None
 
     def __repr__(self) -> str:  # never print tokens
         return f"TokenSet(token_type={self.token_type!r}, expires_at={self.expires_at})"
@@ -56,6 +90,8 @@ class TokenSet:
                 value[name] = getattr(self, name)
         if self.secret_metadata:
             value[SEALED_METADATA] = dict(self.secret_metadata)
+        if self.user is not None:
+            value.update(self.user.sealed())
         return value
 
 
@@ -117,7 +153,21 @@ def parse_token_response(
         id_token=answers.token(data.get("id_token")),
         metadata=clear,
         secret_metadata=secret,
+        user=_user_token(spec, data, holder, now),
     )
+
+
+def _user_token(
+    spec: OAuthSpec, data: dict[str, Any], holder: dict[str, Any], now: float | None
+) -> UserToken | None:
+    """The second token under ``user_token_path`` when the top level holds its own (Slack bot + user)."""
+    if not spec.user_token_path or holder is not data:
+        return None
+    nested = _dig(data, spec.user_token_path)
+    token = answers.token(nested.get("access_token")) if isinstance(nested, dict) else None
+    if token is None or not isinstance(nested, dict):
+        return None
+    return UserToken(token, answers.token(nested.get("refresh_token")), _expires_at(spec, nested, now))
 
 
 def _raise_refusal(spec: OAuthSpec, status_code: int, data: dict[str, Any]) -> None:

@@ -291,7 +291,7 @@ class FlowService:
         tokens, complete = with_lookups(self.client.outbound, provider, dict(connection.config), tokens)
         has_refresh = tokens.refresh_token is not None
         grant = TokenGrant(
-            tokens.expires_at, has_refresh, tokens.scope, tokens.metadata, asked=state.scopes_asked
+            tokens.renew_by, has_refresh, tokens.scope, tokens.metadata, asked=state.scopes_asked
         )
         sealed = self.cipher.seal_tokens(connection, key, tokens.sealed_value())
         try:

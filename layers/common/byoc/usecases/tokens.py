@@ -63,6 +63,7 @@ from byoc.oauth.client import App, TokenEndpointClient
 from byoc.oauth.grants.base import Grant, grant_for
 from byoc.oauth.protocol import SEALED_METADATA, TokenSet, stored_values
 from byoc.oauth.registry import Provider, Registry
+from byoc.oauth.responses import user_token_answer
 from byoc.oauth.scopes import granted_list
 from byoc.observability import logger
 from byoc.outbound import DEFAULT_DEADLINE_SECONDS
@@ -166,6 +167,7 @@ class TokenService:
                 **stored_values(provider, connection.metadata),
                 **(secret_metadata if isinstance(secret_metadata, dict) else {}),
             },
+            **user_token_answer(tokens),
         }
 
     def _use_until(self, connection: Connection) -> int | None:
@@ -302,7 +304,7 @@ class TokenService:
         self, provider: Provider, connection: Connection, key: DataKey, kept: dict[str, Any], fresh: TokenSet
     ) -> Connection:
         grant = TokenGrant(
-            expires_at=fresh.expires_at,
+            expires_at=fresh.renew_by,
             has_refresh_token=bool(kept.get("refresh_token")),
             scopes=fresh.scope or connection.scopes,
             metadata={**stored_values(provider, connection.metadata), **fresh.metadata},

@@ -8,9 +8,10 @@ from typing import Any
 from byoc.model import Connection
 from byoc.oauth.client import App, TokenEndpointClient
 from byoc.oauth.protocol import SEALED_METADATA, TokenSet
+from byoc.oauth.responses import USER_TOKEN_KEYS
 
 # Sealed values a refresh answer may leave out: the record keeps the ones it has.
-_KEPT_ACROSS_REFRESH = ("refresh_token", "id_token", SEALED_METADATA)
+_KEPT_ACROSS_REFRESH = ("refresh_token", "id_token", SEALED_METADATA, *USER_TOKEN_KEYS)
 
 
 class AuthorizationCode:
@@ -28,9 +29,15 @@ class AuthorizationCode:
         connection: Connection,
         now: float,
     ) -> TokenSet:
-        return client.refresh(
+        fresh = client.refresh(
             app, refresh_token=str(tokens.get("refresh_token", "")), metadata=connection.metadata, now=now
         )
+        user_refresh = tokens.get("user_refresh_token")
+        if isinstance(user_refresh, str) and user_refresh and fresh.user is None:
+            fresh = client.refresh_user(
+                app, fresh, refresh_token=user_refresh, metadata=connection.metadata, now=now
+            )
+        return fresh
 
     def kept_tokens(self, old: Mapping[str, Any], fresh: TokenSet) -> dict[str, Any]:
         kept = {k: v for k, v in old.items() if k in _KEPT_ACROSS_REFRESH}
