@@ -133,6 +133,20 @@ def test_disconnecting_github_deletes_the_app_token_with_basic_auth_and_a_json_b
     assert json.loads(sent[0].content) == {"access_token": "at-123"}
 
 
+def test_disconnecting_quickbooks_revokes_with_a_json_body_and_basic_auth(api, provider_mock):
+    api.save("quickbooks", {"client_id": "qb-client-1234", "client_secret": "qb-secret-VERY-SECRET"})
+    api.connect("quickbooks")
+    calls_before = len(provider_mock.requests)
+    assert delete(api, "quickbooks")["statusCode"] == 204
+    sent = provider_mock.requests[calls_before:]
+    url = "https://developer.api.intuit.com/v2/oauth2/tokens/revoke"
+    assert [(r.method, str(r.url)) for r in sent] == [("POST", url), ("POST", url)]
+    pair = base64.b64decode(sent[0].headers["authorization"].removeprefix("Basic ")).decode()
+    assert pair == "qb-client-1234:qb-secret-VERY-SECRET"
+    assert sent[0].headers["content-type"] == "application/json"
+    assert [json.loads(r.content) for r in sent] == [{"token": "rt-456"}, {"token": "at-123"}]
+
+
 def test_disconnecting_saved_credentials_never_connected_deletes_them(api, provider_mock, aws_env):
     api.save("gitlab", GITLAB)
     assert delete(api, "gitlab")["statusCode"] == 204
