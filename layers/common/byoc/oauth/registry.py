@@ -19,6 +19,7 @@ from importlib import resources
 from typing import Any
 
 from byoc.errors import NotAnOAuthProvider, UnknownProvider
+from byoc.oauth.api import ApiSpec, api_spec
 from byoc.oauth.metadata import Kept, Lookup, kept, lookup
 from byoc.oauth.scopes import ScopeSet, scope_set
 
@@ -148,6 +149,8 @@ class Provider:
     docs_url: str | None = None
     notes: tuple[str, ...] = ()
     category: str | None = None
+    # Where the provider's API lives and how a call is authorized (byoc.oauth.api).
+    api: ApiSpec | None = None
 
     @property
     def is_oauth(self) -> bool:
@@ -230,6 +233,7 @@ def _provider(raw: dict[str, Any]) -> Provider:
     fields = tuple(_field(f) for f in data.pop("fields", ()))
     oauth = _oauth(data.pop("oauth")) if data.get("oauth") else None
     data.pop("oauth", None)
+    data["api"] = api_spec(data["api"]) if "api" in data else None
     if oauth is not None:
         fields = (CLIENT_ID, CLIENT_SECRET, *fields)
     return Provider(fields=fields, oauth=oauth, notes=tuple(data.pop("notes", ())), **data)
