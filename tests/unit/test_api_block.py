@@ -222,7 +222,9 @@ def test_a_query_credential_goes_in_the_query_only() -> None:
     assert api_headers(provider, {"api_key": "k1"}, {}, {}) == {}
 
 
-@pytest.mark.parametrize(("credential", "tenant"), [("tok\r\nX-Evil: 1", CLOUD), ("tok", "t\nX-Evil: 1")])
+@pytest.mark.parametrize(
+    ("credential", "tenant"), [("tok\r\nX-Evil: 1", CLOUD), ("tok", "t\nX-Evil: 1"), ("tok-Evil\n", CLOUD)]
+)
 def test_a_value_that_would_split_a_header_is_refused(credential: str, tenant: str) -> None:
     with pytest.raises(ValueError) as raised:
         api_headers(REGISTRY.get("xero"), {ACCESS_TOKEN: credential}, {}, {"tenant_id": tenant})
@@ -255,6 +257,9 @@ def test_a_value_that_would_split_a_header_is_refused(credential: str, tenant: s
                 "https://acme.my.salesforce.com?x=1",
                 "https://acme.my.salesforce.com/%2e%2e",
                 "https://ACME.my.salesforce.com",
+                "https://acme.my.salesforce.com/other/path",  # a provider's own host: no path
+                "https://acme.my.salesforce.com:8443",
+                "https://acme.my.salesforce.com\n",
                 "acme.my.salesforce.com",
             )
         ),
@@ -267,6 +272,7 @@ def test_a_value_that_would_split_a_header_is_refused(credential: str, tenant: s
         ("gitlab-self-managed", {"base_url": "https://gitlab.example.com/../x"}, {}),
         ("generic_oidc", {"issuer": "https://user@login.example.com"}, {}),
         ("generic_oidc", {"issuer": "https://192.168.0.1/realms/x"}, {}),
+        ("gitlab-self-managed", {"base_url": "https://gitlab.example.com\n"}, {}),
     ],
 )
 def test_a_hostile_value_is_refused_before_any_request(

@@ -8,10 +8,12 @@ the entries whose host the org picks (``host_rule`` "public"), https to a public
 
 A value is one of two kinds, told apart by where its placeholder stands:
 
-* the template's first thing (``{instance_url}/services/data``): a whole origin. It must be
-  ``https://`` plus a lower-case host name, an optional port and plain path segments (a
-  self-managed GitLab under ``/gitlab``), nothing else: no user info, query, fragment, ``%``
-  or trailing slash. ``origin_only`` keeps just ``scheme://host[:port]`` (generic_oidc's
+* the template's first thing (``{instance_url}/services/data``): a whole origin. Under the
+  suffix rule (a value the provider answered: Salesforce's ``instance_url``, Pipedrive's
+  ``api_domain``) it must be ``https://`` plus a lower-case host name and nothing else. Under
+  the public rule (the org's own server) an optional port and plain path segments are
+  allowed too (a self-managed GitLab under ``/gitlab``), still no user info, query, fragment,
+  ``%`` or trailing slash. ``origin_only`` keeps just ``scheme://host[:port]`` (generic_oidc's
   issuer, whose path is not where its API lives).
 * anywhere else: one host label or path segment. It is used only if URL-quoting leaves it as
   it is (letters, digits, ``-._~``) and it is not ``.`` or ``..``: a value that would need
@@ -41,10 +43,12 @@ API_HOST_RULES = ("suffix", "public")
 ACCESS_TOKEN = "access_token"
 
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
-_ORIGIN_VALUE = re.compile(r"^https?://[a-z0-9.-]{1,253}(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~-]+)*$")
-_ORIGIN = re.compile(r"^https?://[a-z0-9.-]{1,253}(?::[0-9]{1,5})?(?=/|$)")
+# \Z, not $: "$" also matches before a final newline.
+_HOST_ONLY = re.compile(r"^https://[a-z0-9.-]{1,253}\Z")
+_ORIGIN_VALUE = re.compile(r"^https?://[a-z0-9.-]{1,253}(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~-]+)*\Z")
+_ORIGIN = re.compile(r"^https?://[a-z0-9.-]{1,253}(?::[0-9]{1,5})?(?=/|\Z)")
 # What a header value may hold: visible ASCII and spaces (no CR/LF: no header injection).
-_HEADER_VALUE = re.compile(r"^[\x20-\x7e]*$")
+_HEADER_VALUE = re.compile(r"^[\x20-\x7e]*\Z")
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +115,7 @@ def api_base_url(
     leading = names[0] if spec.base_url.startswith("{") else None
     filled = {n: _segment(provider, n, values[n]) for n in names if n != leading}
     if leading is not None:
-        filled[leading] = _origin(values[leading], spec.origin_only)
+        filled[leading] = _origin(spec, values[leading])
     url = _PLACEHOLDER.sub(lambda m: filled[m.group(1)], spec.base_url)
     from byoc.outbound import check_url  # loads httpx: only when a URL is built
 
@@ -132,10 +136,10 @@ def api_headers(
         templates[spec.auth.name] = spec.auth.format
     headers = _filled(templates, values)
     if headers is not None and spec.auth.in_ == "basic":
-        pair = _filled({"pair": spec.auth.format}, values)
+        pair = _filled({spec.auth.name: spec.auth.format}, values)
         if pair is None:
             return None
-        headers[spec.auth.name] = "Basic " + base64.b64encode(pair["pair"].encode()).decode("ascii")
+        headers[spec.auth.name] = "Basic " + base64.b64encode(pair[spec.auth.name].encode()).decode("ascii")
     return headers
 
 
@@ -169,10 +173,14 @@ def _segment(provider: Provider, name: str, value: str) -> str:
     return mapping.get(value, value)
 
 
-def _origin(value: str, origin_only: bool) -> str:
-    """A whole-origin value (``https://host[:port][/path]``), or just its origin."""
-    match = _ORIGIN.match(value) if origin_only else _ORIGIN_VALUE.match(value)
-    dots = not origin_only and any(part in (".", "..") for part in value.split("/")[3:])
+def _origin(spec: ApiSpec, value: str) -> str:
+    """A whole-origin value: ``https://host`` (suffix rule), ``https://host[:port][/path]``
+    (public rule), or just the origin of it (``origin_only``)."""
+    if spec.origin_only:
+        match = _ORIGIN.match(value)
+    else:
+        match = (_HOST_ONLY if spec.host_rule == "suffix" else _ORIGIN_VALUE).match(value)
+    dots = not spec.origin_only and any(part in (".", "..") for part in value.split("/")[3:])
     if match is None or dots:
         raise UnsafeUrl("A value of this connection is not a plain https address.")
     return match.group(0)
