@@ -321,3 +321,15 @@ def test_a_malformed_block_fails_when_the_registry_loads(raw: dict) -> None:
     auth = {"in": "header", "name": "Authorization", "format": "{api_key}", **raw["auth"]}
     with pytest.raises(ValueError):
         api_spec({**raw, "auth": auth})
+
+
+def test_providers_md_shows_every_entrys_api_base_and_auth() -> None:
+    from tests.helpers import ROOT
+
+    text = (ROOT / "docs" / "providers.md").read_text(encoding="utf-8")
+    for provider in REGISTRY:
+        api = provider.api
+        assert api is not None
+        assert f"- API base: {'the origin of ' if api.origin_only else ''}`{api.base_url}`" in text
+        assert f"{api.auth.name}: {api.auth.format}" in text or f"`{api.auth.format}`" in text
+    assert "`{api_base_url}` (unknown while `api_base_url` is not set)" in text
