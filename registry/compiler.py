@@ -133,7 +133,8 @@ def compiled_provider(provider: ProviderModel) -> dict[str, Any]:
     given = [f.model_dump() for f in provider.fields]
     if provider.oauth is not None:
         given = [asdict(CLIENT_ID), asdict(CLIENT_SECRET), *given]
-    arguments = provider.model_dump(exclude={"fields", "oauth"})
+    arguments = provider.model_dump(exclude={"fields", "oauth", "api"})
+    arguments["api"] = provider.api.model_dump(by_alias=True) if provider.api is not None else None
     arguments["fields"] = [_sparse(f, Field) for f in given]
     arguments["oauth"] = compiled_oauth(provider.oauth) if provider.oauth is not None else None
     return _sparse(arguments, Provider)

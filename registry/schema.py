@@ -26,7 +26,7 @@ from pydantic import (
 )
 from pydantic import Field as Default
 
-from byoc.oauth import metadata, revocation
+from byoc.oauth import api, metadata, revocation
 from byoc.oauth.scopes import SCOPE_TOKEN
 from registry import templates
 
@@ -335,6 +335,35 @@ class OAuthModel(ScopeKeys):
         ]
 
 
+class ApiAuthModel(Block):
+    """How an API call carries the credential (``api.auth``)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+
+    in_: Literal["header", "query", "basic"] = Default(alias="in")
+    name: ParamName
+    format: Text
+
+
+class ApiModel(Block):
+    """Where the provider's API lives (``api``), read by ``byoc.oauth.api.api_spec``."""
+
+    base_url: Text
+    auth: ApiAuthModel
+    allowed_host_suffixes: list[HostSuffix] = []
+    host_rule: HostRule = "suffix"
+    headers: dict[ParamName, str] = {}
+    origin_only: bool = False
+
+    @model_validator(mode="after")
+    def _parses(self) -> ApiModel:
+        try:
+            api.api_spec(self.model_dump(by_alias=True))
+        except (ValueError, TypeError) as error:
+            _raise([f"base_url: {error}"])
+        return self
+
+
 class ProviderModel(Block):
     """One entry (``providers[]``); its validator holds the checks across its blocks."""
 
@@ -344,6 +373,7 @@ class ProviderModel(Block):
     category: Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,32}$")]
     docs_url: HttpsUrl
     fields: list[FieldModel] = []
+    api: ApiModel | None = None
     oauth: OAuthModel | None = None
     notes: list[Text] = []
 

@@ -14,6 +14,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "layers" / "common"))
 
+from byoc.oauth.api import ApiSpec, placeholders  # noqa: E402
 from byoc.oauth.metadata import Kept  # noqa: E402
 from byoc.oauth.registry import (  # noqa: E402
     CLIENT_ID,
@@ -195,6 +196,38 @@ def host_lines(spec: OAuthSpec) -> list[str]:
     return lines
 
 
+def api_lines(provider: Provider) -> list[str]:
+    """Where the entry's API calls go and how they carry the credential (never a credential)."""
+    api = provider.api
+    assert api is not None
+    base = f"the origin of {code(api.base_url)}" if api.origin_only else code(api.base_url)
+    optional = [n for n in placeholders(api.base_url) if _optional(provider, n)]
+    if optional:
+        base += " (unknown while " + ", ".join(code(n) for n in optional) + " is not set)"
+    if api.host_rule == "suffix":
+        hosts = "hosts " + ", ".join(code(s) for s in api.allowed_host_suffixes) + " (and subdomains)"
+    else:
+        hosts = "host chosen by the org, public https only"
+    lines = [f"- API base: {base}; {hosts}", f"- API auth: {_auth_text(api)}"]
+    if api.headers:
+        lines.append("- API headers: " + ", ".join(code(f"{k}: {v}") for k, v in api.headers.items()))
+    return lines
+
+
+def _optional(provider: Provider, name: str) -> bool:
+    f = provider.field(name)
+    return f is not None and not f.required and f.default is None
+
+
+def _auth_text(api: ApiSpec) -> str:
+    auth = api.auth
+    if auth.in_ == "basic":
+        return f"HTTP Basic, user:password {code(auth.format)}"
+    if auth.in_ == "query":
+        return f"query parameter {code(f'{auth.name}={auth.format}')}"
+    return f"header {code(f'{auth.name}: {auth.format}')}"
+
+
 def oauth_lines(provider: Provider) -> list[str]:
     spec = provider.oauth
     assert spec is not None
@@ -231,6 +264,7 @@ def provider_section(provider: Provider) -> list[str]:
         lines.append(f"- Provider docs: <{provider.docs_url}>")
     if provider.oauth is not None:
         lines += oauth_lines(provider)
+    lines += api_lines(provider)
     lines += ["", *fields_table(provider), ""]
     if provider.notes:
         lines += ["Notes:", "", *(f"- {note}" for note in provider.notes), ""]

@@ -23,6 +23,7 @@ from typing import Any
 
 from byoc.errors import NotAnOAuthProvider, UnknownProvider
 from byoc.oauth import revocation
+from byoc.oauth.api import ApiSpec, api_spec
 from byoc.oauth.metadata import Kept, Lookup, kept, lookup
 from byoc.oauth.revocation import RevocationSpec
 from byoc.oauth.scopes import KnownScope, ScopeSet
@@ -172,6 +173,8 @@ class Provider:
     docs_url: str | None = None
     notes: tuple[str, ...] = ()
     category: str | None = None
+    # Where the provider's API lives and how a call is authorized (byoc.oauth.api).
+    api: ApiSpec | None = None
 
     @property
     def is_oauth(self) -> bool:
@@ -263,7 +266,8 @@ def _oauth(raw: dict[str, Any]) -> OAuthSpec:
 def _provider(raw: dict[str, Any]) -> Provider:
     fields = tuple(_field(f) for f in raw["fields"])
     oauth = _oauth(raw["oauth"]) if raw.get("oauth") is not None else None
-    return Provider(**{**_arguments(raw), "fields": fields, "oauth": oauth})
+    api = api_spec(raw["api"]) if raw.get("api") is not None else None
+    return Provider(**{**_arguments(raw), "fields": fields, "oauth": oauth, "api": api})
 
 
 def callback_path(provider_id: str) -> str:
