@@ -16,58 +16,35 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal, get_args
 
+from pydantic import Field as Default
 from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
     StringConstraints,
     field_validator,
     model_validator,
 )
-from pydantic import Field as Default
 
-from byoc.oauth import api, metadata, revocation
-from byoc.oauth.scopes import SCOPE_TOKEN
 from registry import templates
+from registry.base import (
+    AuthType,
+    Block,
+    BodyFormat,
+    ClientAuth,
+    DottedPath,
+    FieldName,
+    FieldType,
+    HostRule,
+    HostSuffix,
+    HttpsUrl,
+    Id,
+    ParamName,
+    ScopeSeparator,
+    ScopeToken,
+    Text,
+    _raise,
+)
+from registry.blocks import ApiModel, LookupModel, MetadataModel, RevocationModel, VariantsModel
 
-AuthType = Literal["oauth2", "api_key", "basic"]
-FieldType = Literal["text", "password", "url", "select"]
-ClientAuth = Literal["client_secret_basic", "client_secret_post"]
-BodyFormat = Literal["form", "json"]
-HostRule = Literal["suffix", "public"]
-ScopeSeparator = Literal[" ", ",", "+"]
-
-Text = Annotated[str, StringConstraints(min_length=1)]
-HttpsUrl = Annotated[str, StringConstraints(pattern=r"^https://[^\s/]+(/\S*)?$")]
-Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_-]{1,64}$")]
-# A field's name is the ``{name}`` of the templates: the placeholder syntax.
-FieldName = Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]{0,63}$")]
-ParamName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
-DottedPath = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")]
-HostSuffix = Annotated[
-    str, StringConstraints(pattern=r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-]
-
-
-def _scope_token(value: str) -> str:
-    if not SCOPE_TOKEN.fullmatch(value):
-        raise ValueError(f"{value!r} is not an RFC 6749 scope-token (visible ASCII, no space, quote or \\)")
-    return value
-
-
-ScopeToken = Annotated[str, AfterValidator(_scope_token)]
-
-
-def _raise(problems: list[str]) -> None:
-    """One error per block, one line per problem (``registry.compiler`` prefixes each with the entry)."""
-    if problems:
-        raise ValueError("\n".join(problems))
-
-
-class Block(BaseModel):
-    """Every block of the file: declared keys only, exact JSON types."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+__all__ = ["AuthType", "ClientAuth", "FieldType", "HostRule", "Block"]
 
 
 class FieldModel(Block):
@@ -169,92 +146,6 @@ class UserScopesModel(ScopeKeys):
     param: ParamName
 
 
-class MetadataModel(Block):
-    """One value a connection keeps (``metadata[]``), read by ``byoc.oauth.metadata.kept``."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
-
-    name: FieldName
-    source: Text = Default(alias="from")
-    required: bool = False
-    secret: bool = False
-    was: Text | None = None
-
-    @model_validator(mode="after")
-    def _readable(self) -> MetadataModel:
-        try:
-            metadata.kept(self.model_dump(by_alias=True, exclude_none=True))
-        except (ValueError, TypeError) as error:
-            raise ValueError(f"from: {error}") from None
-        return self
-
-
-class LookupModel(Block):
-    """A request made after the exchange (``lookups[]``)."""
-
-    id: FieldName
-    url: Text
-    method: Literal["GET", "POST"] = "GET"
-    token_in: Literal["header", "path"] = "header"
-    auth_format: Annotated[str, StringConstraints(pattern=r"^[^{}]*\{access_token\}[^{}]*$")] = (
-        "Bearer {access_token}"
-    )
-    headers: dict[ParamName, str] = {}
-
-    @model_validator(mode="after")
-    def _token_where_said(self) -> LookupModel:
-        in_url = "{access_token}" in self.url
-        if in_url != (self.token_in == "path"):
-            _raise(["url: {access_token} goes in the URL exactly when token_in is path"])
-        return self
-
-
-class RevocationModel(Block):
-    """How the provider takes a token back (``revocation``), read by ``byoc.oauth.revocation.parse``."""
-
-    kind: Literal["rfc7009", "bearer_post", "delete", "json_body", "query", "none"]
-    url: Text | None = None
-    method: Literal["POST", "DELETE"] | None = None
-    token_in: Literal["form", "json", "url", "bearer"] | None = None
-    auth: Literal["client", "client_basic", "client_post", "none"] | None = None
-    tokens: Literal["both", "refresh", "access"] | None = None
-    token_key: ParamName | None = None
-    body: dict[ParamName, str] | None = None
-    reason: Text | None = None
-    source: HttpsUrl | None = None
-
-    @model_validator(mode="after")
-    def _parses(self) -> RevocationModel:
-        try:
-            revocation.parse(self.model_dump(exclude_none=True))
-        except (ValueError, TypeError) as error:
-            _raise([f"kind: {error}"])
-        return self
-
-
-class VariantModel(Block):
-    """What one variant changes (``variants.options.<name>``): only these keys."""
-
-    authorize_url: Text | None = None
-    token_url: Text | None = None
-    refresh_url: Text | None = None
-    pkce: bool | None = None
-    client_auth: ClientAuth | None = None
-    body_format: BodyFormat | None = None
-    authorize_params: dict[ParamName, str] | None = None
-    token_params: dict[ParamName, str] | None = None
-    refresh_params: dict[ParamName, str] | None = None
-    authorize_param_names: dict[ParamName, ParamName | None] | None = None
-    token_param_names: dict[ParamName, ParamName | None] | None = None
-
-
-class VariantsModel(Block):
-    """Flavours of one provider's app, chosen by a select field (``variants``)."""
-
-    field: FieldName
-    options: dict[Text, VariantModel]
-
-
 class OAuthModel(ScopeKeys):
     """How to run the authorization-code flow (``oauth``)."""
 
@@ -333,35 +224,6 @@ class OAuthModel(ScopeKeys):
             for name in keys.names()
             if self.scope_separator in name
         ]
-
-
-class ApiAuthModel(Block):
-    """How an API call carries the credential (``api.auth``)."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
-
-    in_: Literal["header", "query", "basic"] = Default(alias="in")
-    name: ParamName
-    format: Text
-
-
-class ApiModel(Block):
-    """Where the provider's API lives (``api``), read by ``byoc.oauth.api.api_spec``."""
-
-    base_url: Text
-    auth: ApiAuthModel
-    allowed_host_suffixes: list[HostSuffix] = []
-    host_rule: HostRule = "suffix"
-    headers: dict[ParamName, str] = {}
-    origin_only: bool = False
-
-    @model_validator(mode="after")
-    def _parses(self) -> ApiModel:
-        try:
-            api.api_spec(self.model_dump(by_alias=True))
-        except (ValueError, TypeError) as error:
-            _raise([f"base_url: {error}"])
-        return self
 
 
 class ProviderModel(Block):
