@@ -45,7 +45,7 @@ def test_every_flow_gets_a_fresh_verifier(api, provider_mock):
 
 def test_pkce_is_on_for_every_provider_unless_its_entry_says_it_cannot_take_it():
     without = sorted(p.id for p in get_registry() if p.oauth is not None and not p.oauth.pkce)
-    assert without == ["pipedrive", "slack", "typeform"]
+    assert without == ["amazon-selling-partner", "pipedrive", "slack", "typeform"]
 
 
 def test_no_provider_entry_asks_for_the_plain_challenge_method():
