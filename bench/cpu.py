@@ -65,7 +65,7 @@ class Bench:
         overrides = getattr(app, "bench_clients", lambda: {})()
         clients = {**replay.handler_clients(recording.services), **overrides}
         self.handler = replay.Stubs({k: v for k, v in clients.items() if k in recording.services})
-        self.floor = replay.Stubs(replay.bare_clients(recording.services))
+        self.floor = replay.Stubs(replay.bare_clients(sorted({c.service for c in recording.floor})))
         replay.install_provider_mock()
         self.context = replay.context()
 
@@ -92,10 +92,10 @@ class Bench:
 
     def floor_chunk(self, count: int) -> float:
         for _ in range(count):
-            self.floor.queue(self.recording.calls)
+            self.floor.queue(self.recording.floor)
         began = time.process_time()
         for _ in range(count):
-            self.floor.call_bare(self.recording.calls)
+            self.floor.call_bare(self.recording.floor)
         spent = time.process_time() - began
         self.floor.drained()
         return spent

@@ -46,10 +46,17 @@ class Recording:
     clear_key_cache: bool = False
     # Vary the org per request (each save is another org's, as in real traffic).
     vary_org: bool = False
+    # The floor's calls when they are not the request's own: a request that makes no AWS call
+    # (GET /providers) is measured against the cheapest one that does (one DynamoDB GetItem).
+    floor_calls: list[Call] | None = None
 
     @property
     def services(self) -> list[str]:
         return sorted({c.service for c in [*self.calls, *self.prime_calls]})
+
+    @property
+    def floor(self) -> list[Call]:
+        return self.calls if self.floor_calls is None else self.floor_calls
 
 
 class Recorder:

@@ -144,6 +144,12 @@ def list_event() -> dict[str, Any]:
     return http_event("GET", "/integrations", claims=claims())
 
 
+def providers_event(**headers: str) -> dict[str, Any]:
+    from tests.helpers import http_event
+
+    return http_event("GET", "/providers", headers=headers)
+
+
 def save_event(provider: str, credentials: dict[str, str]) -> dict[str, Any]:
     from tests.helpers import http_event
 
@@ -171,6 +177,13 @@ def callback_event(h: Harness, provider: str) -> dict[str, Any]:
         query=urlencode({"code": "the-code", "state": query["state"][0]}),
         path_params={"provider": provider},
     )
+
+
+def complete_event(completion: str) -> dict[str, Any]:
+    from tests.helpers import http_event
+
+    body = {"completion": completion}
+    return http_event("POST", "/oauth/complete", route="POST /oauth/complete", body=body, claims=claims())
 
 
 def disconnect_event(provider: str) -> dict[str, Any]:
@@ -204,6 +217,9 @@ def _forget_data_keys() -> None:
 # Scenarios ------------------------------------------------------------------------------
 
 GUIDE = "performance guide"
+CATALOGUE = "byoc.api.catalog docstring (no AWS call)"
+# The parked code and the record read, the code consumed, one Decrypt, the tokens written.
+COMPLETE = {"dynamodb.DeleteItem": 1, "dynamodb.GetItem": 2, "dynamodb.PutItem": 1, "kms.Decrypt": 1}
 
 
 @dataclass(frozen=True)
@@ -232,6 +248,30 @@ def _list(h: Harness) -> Recording:
     return _record(h, "GET /integrations", "list_integrations", list_event())
 
 
+def _providers(h: Harness, scenario: str, **headers: str) -> Recording:
+    """The catalogue, against the floor of the cheapest request that reads DynamoDB: the warm
+    token read's one GetItem (GET /providers itself makes no AWS call)."""
+    _connected(h)
+    h.measure("get_token", token_event("gitlab"))  # caches the data key: the next read is one GetItem
+    _, floor_calls = h.measure("get_token", token_event("gitlab"))
+    recording = _record(h, scenario, "list_providers", providers_event(**headers))
+    recording.floor_calls = floor_calls
+    return recording
+
+
+def _providers_gzip(h: Harness) -> Recording:
+    return _providers(h, "GET /providers (gzip)", **{"accept-encoding": "gzip, deflate, br"})
+
+
+def _providers_plain(h: Harness) -> Recording:
+    return _providers(h, "GET /providers (identity)")
+
+
+def _providers_not_modified(h: Harness) -> Recording:
+    etag = h.invoke("list_providers", providers_event())["headers"]["ETag"]
+    return _providers(h, "GET /providers (If-None-Match: 304)", **{"if-none-match": etag})
+
+
 def _save_new(h: Harness) -> Recording:
     return _record(
         h, "POST /integrations (new)", "save_credentials", save_event("gitlab", GITLAB), vary_org=True
@@ -251,20 +291,31 @@ def _start(h: Harness) -> Recording:
     return _record(h, "GET /oauth/start", "oauth_start", start_event("gitlab"))
 
 
-def _callback_connects(h: Harness) -> Recording:
+def _callback_parks(h: Harness) -> Recording:
     h.api.save("gitlab", GITLAB)
     event = callback_event(h, "gitlab")
     _forget_data_keys()
-    return _record(
-        h, "GET /oauth/callback/{provider} (connects)", "oauth_callback", event, clear_key_cache=True
-    )
+    return _record(h, "GET /oauth/callback/{provider} (parks the code)", "oauth_callback", event)
 
 
-def _callback_reconnects(h: Harness) -> Recording:
-    _connected(h)
-    event = callback_event(h, "gitlab")
+def _complete(h: Harness, scenario: str) -> Recording:
+    """The signed-in user completes the parked code, in another container than the callback's."""
+    from urllib.parse import parse_qs, urlsplit
+
+    parked = h.invoke("oauth_callback", callback_event(h, "gitlab"))
+    completion = parse_qs(urlsplit(parked["headers"]["Location"]).query)["completion"][0]
     _forget_data_keys()
-    return _record(h, "GET /oauth/callback/{provider} (already active)", "oauth_callback", event)
+    return _record(h, scenario, "oauth_callback", complete_event(completion), clear_key_cache=True)
+
+
+def _complete_connects(h: Harness) -> Recording:
+    h.api.save("gitlab", GITLAB)
+    return _complete(h, "POST /oauth/complete (connects)")
+
+
+def _complete_reconnects(h: Harness) -> Recording:
+    _connected(h)
+    return _complete(h, "POST /oauth/complete (already active)")
 
 
 def _token_warm(h: Harness) -> Recording:
@@ -318,6 +369,9 @@ def _refresh_idle_nothing_due(h: Harness) -> Recording:
 
 SCENARIOS = (
     Scenario("GET /integrations", "list_integrations", {"dynamodb.Query": 1}, GUIDE, _list, primary=True),
+    Scenario("GET /providers (gzip)", "list_providers", {}, CATALOGUE, _providers_gzip, primary=True),
+    Scenario("GET /providers (identity)", "list_providers", {}, CATALOGUE, _providers_plain),
+    Scenario("GET /providers (If-None-Match: 304)", "list_providers", {}, CATALOGUE, _providers_not_modified),
     Scenario(
         "POST /integrations (new)",
         "save_credentials",
@@ -337,25 +391,22 @@ SCENARIOS = (
         "GET /oauth/start", "oauth_start", {"dynamodb.GetItem": 1, "dynamodb.PutItem": 1}, GUIDE, _start, True
     ),
     Scenario(
-        "GET /oauth/callback/{provider} (connects)",
+        "GET /oauth/callback/{provider} (parks the code)",
         "oauth_callback",
-        {
-            "dynamodb.DeleteItem": 1,
-            "dynamodb.GetItem": 1,
-            "dynamodb.PutItem": 1,
-            "events.PutEvents": 1,
-            "kms.Decrypt": 1,
-        },
+        {"dynamodb.DeleteItem": 1, "dynamodb.GetItem": 1, "dynamodb.PutItem": 1, "kms.Decrypt": 1},
+        GUIDE + " (unbound, the default: no exchange, no event)",
+        _callback_parks,
+    ),
+    Scenario(
+        "POST /oauth/complete (connects)",
+        "oauth_callback",
+        {**COMPLETE, "events.PutEvents": 1},
         GUIDE + " (+1 PutEvents: status change)",
-        _callback_connects,
+        _complete_connects,
         primary=True,
     ),
     Scenario(
-        "GET /oauth/callback/{provider} (already active)",
-        "oauth_callback",
-        {"dynamodb.DeleteItem": 1, "dynamodb.GetItem": 1, "dynamodb.PutItem": 1, "kms.Decrypt": 1},
-        GUIDE,
-        _callback_reconnects,
+        "POST /oauth/complete (already active)", "oauth_callback", COMPLETE, GUIDE, _complete_reconnects
     ),
     Scenario("get_token (warm read)", "get_token", {"dynamodb.GetItem": 1}, GUIDE, _token_warm, True),
     Scenario(

@@ -33,20 +33,13 @@ class _Caller:
         return self.headers.get(name.lower())
 
 
-def _base_url(event: Any, public_api_url: str) -> str:
-    if public_api_url:
-        return public_api_url
-    stage = event.request_context.stage
-    return f"https://{event.request_context.domain_name}" + ("" if stage in ("", "$default") else f"/{stage}")
-
-
 @app.get("/integrations")
 def list_integrations() -> Response:
     settings = get_settings()
     event = app.current_event
     principal = principal_from(_Caller(event), settings)  # type: ignore[arg-type]
     connections = Store(settings.table_name).list_connections(principal.org_id)
-    body = list_view(get_registry(), connections, _base_url(event, settings.public_api_url))
+    body = list_view(get_registry(), connections)
     return Response(200, "application/json", body, headers=dict(JSON_HEADERS))
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import Any
 
 # Time kept after the deadline for the handler to write its answer and its log line.
@@ -38,18 +38,28 @@ def _lambda_remaining(context: Any) -> float | None:
     return value / 1000 if value > 0 else 0.0
 
 
-@contextmanager
-def invocation(context: Any, *, limit_seconds: float | None = None) -> Iterator[None]:
-    """Run the body under the invocation's deadline (none when the context has no clock)."""
-    remaining = _lambda_remaining(context)
-    if limit_seconds is not None:
-        remaining = limit_seconds if remaining is None else min(remaining, limit_seconds)
-    deadline = None if remaining is None else time.monotonic() + max(remaining - RESERVE_SECONDS, 0.0)
-    token = _DEADLINE.set(deadline)
-    try:
-        yield
-    finally:
-        _DEADLINE.reset(token)
+class invocation:  # noqa: N801 - used as ``with deadline.invocation(context):``, like a function
+    """Run the body under the invocation's deadline (none when the context has no clock).
+
+    A class rather than a generator: every request enters it once, and this is cheaper.
+    """
+
+    __slots__ = ("_deadline", "_token")
+
+    def __init__(self, context: Any, *, limit_seconds: float | None = None) -> None:
+        remaining = _lambda_remaining(context)
+        if limit_seconds is not None:
+            remaining = limit_seconds if remaining is None else min(remaining, limit_seconds)
+        left = None if remaining is None else max(remaining - RESERVE_SECONDS, 0.0)
+        self._deadline = None if left is None else time.monotonic() + left
+        self._token: Token[float | None] | None = None
+
+    def __enter__(self) -> None:
+        self._token = _DEADLINE.set(self._deadline)
+
+    def __exit__(self, *_: object) -> None:
+        if self._token is not None:
+            _DEADLINE.reset(self._token)
 
 
 def remaining() -> float | None:

@@ -168,6 +168,29 @@ def now_iso(now: float | None = None) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() if now is None else now))
 
 
+@dataclass(slots=True)
+class ListedConnection:
+    """What the list reads of a connection (its projection): no sealed secrets, no tokens.
+
+    Not frozen and only these fields: the list function builds one per connection per request.
+    """
+
+    provider: str
+    status: Status
+    client_id: str | None
+    config: dict[str, str]
+    metadata: dict[str, str]
+    scopes: str | None  # granted
+    scopes_asked: str | None
+    status_reason: str | None
+    status_message: str | None
+    updated_at: str
+
+    @property
+    def is_active(self) -> bool:
+        return self.status is Status.ACTIVE
+
+
 @dataclass(frozen=True, slots=True)
 class Connection:
     """One org's connection to one provider. ``secrets`` and ``tokens`` are sealed bytes."""

@@ -72,6 +72,8 @@ class Request:
 
         (``queryStringParameters`` joins repeats with commas, which would hide them.)
         """
+        if not self.raw_query:
+            return {}
         try:
             return parse_qs(self.raw_query, keep_blank_values=True, strict_parsing=False, max_num_fields=32)
         except ValueError:

@@ -9,10 +9,12 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from byoc.model import Connection, Status
+from byoc.model import Connection, ListedConnection, Status
 from byoc.oauth.metadata import public as public_metadata
 from byoc.oauth.registry import Provider, Registry, redirect_uri
-from byoc.oauth.scopes import asked_fingerprint, granted_list
+from byoc.oauth.scopes import fingerprint_of, granted_list
+
+Viewed = Connection | ListedConnection  # what a connection view reads
 
 
 def mask_client_id(client_id: str | None) -> str | None:
@@ -30,7 +32,7 @@ def mask_client_id(client_id: str | None) -> str | None:
     return (client_id[: shown - tail] or "•" * 3) + "…" + client_id[-tail:]
 
 
-def connection_view(provider: Provider, connection: Connection | None) -> dict[str, Any]:
+def connection_view(provider: Provider, connection: Viewed | None) -> dict[str, Any]:
     """One org's connection to ``provider`` (every key present; None where nothing is known)."""
     if connection is None:
         return {
@@ -55,20 +57,21 @@ def connection_view(provider: Provider, connection: Connection | None) -> dict[s
     }
 
 
-def _scopes_view(provider: Provider, connection: Connection | None) -> dict[str, Any]:
+def _scopes_view(provider: Provider, connection: Viewed | None) -> dict[str, Any]:
     """What the org asks for (its choice, else the defaults), what was granted, and whether the
     grant was asked for other scopes than the current choice (the next start asks again)."""
     if provider.oauth is None:
         return {"scopes": None, "granted_scopes": None, "reauthorization_needed": False}
+    sets = provider.oauth.scope_sets
     config = connection.config if connection else {}
-    view: dict[str, Any] = {s.name: s.chosen(config) for s in provider.oauth.scope_sets}
+    view: dict[str, Any] = {s.name: s.chosen(config) for s in sets}
     granted = connection.scopes if connection else None
     view["granted_scopes"] = granted_list(granted) if granted else None
     view["reauthorization_needed"] = bool(
         connection is not None
         and connection.is_active
         and connection.scopes_asked is not None
-        and connection.scopes_asked != asked_fingerprint(provider.oauth.scope_sets, config)
+        and connection.scopes_asked != fingerprint_of([(s.param, view[s.name]) for s in sets])
     )
     return view
 
@@ -94,7 +97,7 @@ def integration_view(provider: Provider, connection: Connection | None, api_base
     return {**provider_view(provider, api_base_url), **connection_view(provider, connection)}
 
 
-def list_view(registry: Registry, connections: list[Connection]) -> dict[str, Any]:
+def list_view(registry: Registry, connections: list[ListedConnection]) -> dict[str, Any]:
     """``GET /integrations``: this org's connections only (the catalogue is ``GET /providers``).
 
     A record whose provider left the registry is not listed: nothing can be done with it.
@@ -108,7 +111,9 @@ def list_view(registry: Registry, connections: list[Connection]) -> dict[str, An
     }
 
 
-def catalog_list_view(registry: Registry, connections: list[Connection], api_base_url: str) -> dict[str, Any]:
+def catalog_list_view(
+    registry: Registry, connections: list[ListedConnection], api_base_url: str
+) -> dict[str, Any]:
     """``GET /integrations?include=catalog`` (deprecated, for one release): every provider with its
     fields and this org's connection, as ``GET /integrations`` answered before ``/providers``."""
     by_provider = {c.provider: c for c in connections}

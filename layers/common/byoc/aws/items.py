@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from byoc.model import DEFAULT_STATUS, Connection, OAuthState, Status, now_iso
+from byoc.model import DEFAULT_STATUS, Connection, ListedConnection, OAuthState, Status, now_iso
 
 # The previous release's sparse IdleIndex (idle_pk, last_refreshed_at): read for its records, never written.
 IDLE_PARTITION = "oauth"
@@ -42,6 +42,10 @@ def _opt_s(item: dict[str, Any], name: str) -> str | None:
 def _opt_n(item: dict[str, Any], name: str) -> int | None:
     value = item.get(name)
     return int(value["N"]) if value and "N" in value else None
+
+
+def _int(value: str | None) -> int | None:
+    return None if value is None else int(value)
 
 
 def _opt_b(item: dict[str, Any], name: str) -> bytes | None:
@@ -107,28 +111,48 @@ def connection_item(connection: Connection, idle_seconds: int = DEFAULT_IDLE_SEC
 
 
 def connection_from_item(item: dict[str, Any]) -> Connection:
+    # One pass per attribute type (the list function reads every connection of an org per request).
+    s = {k: v["S"] for k, v in item.items() if "S" in v}
+    n = {k: v["N"] for k, v in item.items() if "N" in v}
     return Connection(
-        org_id=item["org_id"]["S"],
-        provider=item["provider"]["S"],
-        status=Status(_opt_s(item, "status") or DEFAULT_STATUS),
-        credentials_id=_opt_s(item, "credentials_id") or "",
-        client_id=_opt_s(item, "client_id"),
+        org_id=s["org_id"],
+        provider=s["provider"],
+        status=Status(s.get("status") or DEFAULT_STATUS),
+        credentials_id=s.get("credentials_id") or "",
+        client_id=s.get("client_id"),
         config=_read_map(item, "config"),
         secrets=_opt_b(item, "secrets"),
         tokens=_opt_b(item, "tokens"),
-        token_version=_opt_n(item, "token_version") or 0,
-        token_expires_at=_opt_n(item, "token_expires_at"),
+        token_version=int(n.get("token_version") or 0),
+        token_expires_at=_int(n.get("token_expires_at")),
         has_refresh_token=bool(item.get("has_refresh_token", {}).get("BOOL", False)),
-        scopes=_opt_s(item, "scopes"),
-        scopes_asked=_opt_s(item, "scopes_asked"),
+        scopes=s.get("scopes"),
+        scopes_asked=s.get("scopes_asked"),
         metadata=_read_map(item, "metadata"),
-        status_reason=_opt_s(item, "status_reason"),
-        status_message=_opt_s(item, "status_message"),
-        created_at=_opt_s(item, "created_at") or "",
-        updated_at=_opt_s(item, "updated_at") or "",
-        last_refreshed_at=_opt_n(item, "last_refreshed_at"),
-        lease_until=_opt_n(item, "lease_until"),
-        refresh_failures=_opt_n(item, "refresh_failures") or 0,
+        status_reason=s.get("status_reason"),
+        status_message=s.get("status_message"),
+        created_at=s.get("created_at") or "",
+        updated_at=s.get("updated_at") or "",
+        last_refreshed_at=_int(n.get("last_refreshed_at")),
+        lease_until=_int(n.get("lease_until")),
+        refresh_failures=int(n.get("refresh_failures") or 0),
+    )
+
+
+def listed_from_item(item: dict[str, Any]) -> ListedConnection:
+    """A connection as the list projection (``Store.list_connections``) reads it."""
+    s = {k: v["S"] for k, v in item.items() if "S" in v}
+    return ListedConnection(
+        provider=s["provider"],
+        status=Status(s.get("status") or DEFAULT_STATUS),
+        client_id=s.get("client_id"),
+        config=_read_map(item, "config"),
+        metadata=_read_map(item, "metadata"),
+        scopes=s.get("scopes"),
+        scopes_asked=s.get("scopes_asked"),
+        status_reason=s.get("status_reason"),
+        status_message=s.get("status_message"),
+        updated_at=s.get("updated_at") or "",
     )
 
 

@@ -26,6 +26,7 @@ from byoc.aws.items import (
     connection_from_item,
     connection_item,
     connection_key,
+    listed_from_item,
     refreshed_fields,
     revocation_from_item,
     revocation_item,
@@ -35,7 +36,7 @@ from byoc.aws.items import (
     status_update,
 )
 from byoc.errors import ConcurrentUpdate, InvalidState
-from byoc.model import Connection, OAuthState, Status, now_iso, reason_message
+from byoc.model import Connection, ListedConnection, OAuthState, Status, now_iso, reason_message
 
 
 def _conditional_failed(exc: Exception) -> bool:
@@ -78,7 +79,7 @@ class Store:
 
     # Connections -------------------------------------------------------------------
 
-    def list_connections(self, org_id: str) -> list[Connection]:
+    def list_connections(self, org_id: str) -> list[ListedConnection]:
         """All of one org's connections: one Query (more pages only past 1 MB)."""
         params: dict[str, Any] = {
             "TableName": self.table_name,
@@ -87,10 +88,10 @@ class Store:
             "ProjectionExpression": _LISTED,
             "ExpressionAttributeNames": {"#s": "status"},
         }
-        connections: list[Connection] = []
+        connections: list[ListedConnection] = []
         while True:
             answer = self.client.query(**params)
-            connections.extend(connection_from_item(item) for item in answer.get("Items", []))
+            connections.extend(listed_from_item(item) for item in answer.get("Items", []))
             if "LastEvaluatedKey" not in answer:
                 return connections
             params["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
@@ -418,8 +419,8 @@ class Store:
 
 # What the list reads of each connection: never the sealed secrets or tokens.
 _LISTED = (
-    "org_id, provider, #s, status_reason, status_message, client_id, updated_at, created_at, "
-    "credentials_id, token_expires_at, config, scopes, scopes_asked, metadata"
+    "provider, #s, status_reason, status_message, client_id, updated_at, "
+    "config, scopes, scopes_asked, metadata"
 )
 # The record is still the version that was read, and still active.
 _SAME_ACTIVE_VERSION = "credentials_id = :cid AND token_version = :tv AND #s = :active"

@@ -148,6 +148,8 @@ def readable(items: tuple[Kept, ...], stored: dict[str, str]) -> dict[str, str]:
 
 def public(items: tuple[Kept, ...], stored: dict[str, str]) -> dict[str, str]:
     """What the connection view shows: declared, non-secret names only."""
+    if not stored:
+        return {}
     shown = {i.name for i in items if not i.secret}
     return {k: v for k, v in readable(items, stored).items() if k in shown}
 

@@ -18,6 +18,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from byoc.errors import ValidationFailed
@@ -114,14 +115,26 @@ def scope_set(raw: dict[str, Any], *, name: str, param: str, label: str, separat
 def asked_fingerprint(sets: tuple[ScopeSet, ...], config: dict[str, str]) -> str:
     """What a start asks for, as a short hash: a connection whose grant was asked for other
     scopes than the org's current choice needs authorizing again."""
-    asked = [[s.param, s.chosen(config)] for s in sets]
-    canonical = json.dumps(asked, separators=(",", ":"))
+    return fingerprint_of([(s.param, s.chosen(config)) for s in sets])
+
+
+def fingerprint_of(asked: list[tuple[str, list[str]]]) -> str:
+    """The fingerprint of each set's parameter and chosen scopes (``ScopeSet.chosen``)."""
+    return _fingerprint(tuple((param, tuple(scopes)) for param, scopes in asked))
+
+
+@lru_cache(maxsize=256)
+def _fingerprint(asked: tuple[tuple[str, tuple[str, ...]], ...]) -> str:
+    """Cached: the list view computes it for every active connection of every request."""
+    canonical = json.dumps([[param, list(scopes)] for param, scopes in asked], separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
 def granted_list(scopes: str | None) -> list[str]:
     """A token answer's ``scope`` as a list (providers join with spaces or commas)."""
-    return [s for s in re.split(r"[\s,]+", scopes) if s] if scopes else []
+    if not scopes:
+        return []
+    return scopes.split() if "," not in scopes else [s for s in re.split(r"[\s,]+", scopes) if s]
 
 
 def _unique(values: list[str]) -> list[str]:
