@@ -29,6 +29,8 @@ JSON_HEADERS = {
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
 }
+# One encoder for every answer: ``json.dumps`` with arguments builds a new one per call.
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
 REDIRECT_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -140,7 +142,7 @@ def json_response(status: int, body: Any, *, cookies: list[str] | None = None) -
     response: dict[str, Any] = {
         "statusCode": status,
         "headers": dict(JSON_HEADERS),
-        "body": json.dumps(body, separators=(",", ":")),
+        "body": _COMPACT.encode(body),
     }
     if cookies:
         response["cookies"] = cookies
