@@ -12,7 +12,7 @@ from typing import Any
 from byoc.model import Connection, ListedConnection, Status
 from byoc.oauth.metadata import public as public_metadata
 from byoc.oauth.registry import Provider, Registry, redirect_uri
-from byoc.oauth.scopes import fingerprint_of, granted_list
+from byoc.oauth.scopes import cached_fingerprint, granted_list
 
 Viewed = Connection | ListedConnection  # what a connection view reads
 
@@ -71,7 +71,7 @@ def _scopes_view(provider: Provider, connection: Viewed | None) -> dict[str, Any
         connection is not None
         and connection.is_active
         and connection.scopes_asked is not None
-        and connection.scopes_asked != fingerprint_of([(s.param, view[s.name]) for s in sets])
+        and connection.scopes_asked != cached_fingerprint(provider.id, sets, config)
     )
     return view
 

@@ -18,7 +18,6 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from byoc.errors import ValidationFailed
@@ -115,19 +114,26 @@ def scope_set(raw: dict[str, Any], *, name: str, param: str, label: str, separat
 def asked_fingerprint(sets: tuple[ScopeSet, ...], config: dict[str, str]) -> str:
     """What a start asks for, as a short hash: a connection whose grant was asked for other
     scopes than the org's current choice needs authorizing again."""
-    return fingerprint_of([(s.param, s.chosen(config)) for s in sets])
-
-
-def fingerprint_of(asked: list[tuple[str, list[str]]]) -> str:
-    """The fingerprint of each set's parameter and chosen scopes (``ScopeSet.chosen``)."""
-    return _fingerprint(tuple((param, tuple(scopes)) for param, scopes in asked))
-
-
-@lru_cache(maxsize=256)
-def _fingerprint(asked: tuple[tuple[str, tuple[str, ...]], ...]) -> str:
-    """Cached: the list view computes it for every active connection of every request."""
-    canonical = json.dumps([[param, list(scopes)] for param, scopes in asked], separators=(",", ":"))
+    asked = [[s.param, s.chosen(config)] for s in sets]
+    canonical = json.dumps(asked, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+# (provider id, each set's saved choice) -> fingerprint: the list view asks for every active
+# connection of every request. Bounded: cleared when full (an entry costs one hash to rebuild).
+_BY_CHOICE: dict[tuple[str, tuple[str | None, ...]], str] = {}
+_BY_CHOICE_MAX = 1024
+
+
+def cached_fingerprint(provider_id: str, sets: tuple[ScopeSet, ...], config: dict[str, str]) -> str:
+    """``asked_fingerprint``, cached per provider and saved choice (``chosen`` reads nothing else)."""
+    key = (provider_id, tuple(config.get(s.name) for s in sets))
+    found = _BY_CHOICE.get(key)
+    if found is None:
+        if len(_BY_CHOICE) >= _BY_CHOICE_MAX:
+            _BY_CHOICE.clear()
+        found = _BY_CHOICE[key] = asked_fingerprint(sets, config)
+    return found
 
 
 def granted_list(scopes: str | None) -> list[str]:
