@@ -47,3 +47,9 @@ def test_the_etag_follows_the_api_url_in_the_body(api):
     there = api.providers(domain="api.other.example")
     assert here["headers"]["ETag"] != there["headers"]["ETag"]
     assert "api.other.example" in there["body"]
+
+
+def test_the_catalogue_is_sorted_by_name_as_a_person_reads_it(api):
+    names = [e["name"] for e in body_of(api.providers())["providers"]]
+    assert names == sorted(names, key=str.casefold)
+    assert len(names) == len(set(names))

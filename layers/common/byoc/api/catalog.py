@@ -1,7 +1,7 @@
 """``GET /providers``: the catalogue, the same for every org, built once per container and API URL.
 
 The body (every entry's id, name, category, auth type, fields with their known scopes,
-docs URL and the redirect URI to register) depends only on the registry and the API's
+docs URL and the redirect URI to register, sorted by name) depends only on the registry and the API's
 public URL, so it is encoded once: compact JSON, its gzip, and a strong ``ETag`` (a hash
 of the JSON). A request then costs a dictionary lookup and a header comparison: an
 ``If-None-Match`` naming the ETag answers ``304`` with no body; a client that accepts
@@ -46,7 +46,7 @@ def provider_entry(provider: Provider, api_base_url: str) -> dict[str, Any]:
 @lru_cache(maxsize=4)
 def catalogue(registry: Registry, api_base_url: str) -> Catalogue:
     body = json.dumps(
-        {"providers": [provider_entry(p, api_base_url) for p in registry]},
+        {"providers": [provider_entry(p, api_base_url) for p in sorted(registry, key=_by_name)]},
         separators=(",", ":"),
         ensure_ascii=False,
     )
@@ -56,6 +56,11 @@ def catalogue(registry: Registry, api_base_url: str) -> Catalogue:
         gzipped_base64=b64encode(gzip.compress(raw, compresslevel=GZIP_LEVEL, mtime=0)).decode(),
         etag='"' + hashlib.sha256(raw).hexdigest()[:32] + '"',
     )
+
+
+def _by_name(provider: Provider) -> tuple[str, str]:
+    """The catalogue's order: by name as a person reads it (case-insensitive), then id."""
+    return (provider.name.casefold(), provider.id)
 
 
 def answer(found: Catalogue, if_none_match: str | None, accept_encoding: str | None) -> dict[str, Any]:
