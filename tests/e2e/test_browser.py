@@ -112,7 +112,11 @@ def test_a_user_connects_openid_connect_in_the_browser_and_sees_connected(
         page.get_by_role("button", name="Connect OpenID Connect (any provider)").click()
         dialog = page.get_by_role("dialog", name="OpenID Connect (any provider)")
         expect(dialog).to_be_visible()
-        expect(dialog.get_by_role("textbox", name="Redirect URI")).to_have_value(stack.callback_url)
+        redirect = dialog.get_by_role("textbox", name="Redirect URI")
+        expect(redirect).to_have_value(stack.callback_url)
+        # ... the whole address in view at 1280 px, nothing scrolled out of its box
+        overflow = redirect.evaluate("e => [e.scrollWidth - e.clientWidth, e.scrollHeight - e.clientHeight]")
+        assert overflow == [0, 0], overflow
         dialog.get_by_label("Client ID").fill(client.client_id)
         dialog.get_by_label("Client Secret").fill(client.client_secret)
         dialog.get_by_label("Issuer URL").fill(stack.peer.issuer)
