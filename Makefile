@@ -9,10 +9,11 @@ SAM := $(SAM_VENV)/bin/sam
 PORT ?= 3000
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help venv dev test lint format registry registry-check build validate bench openapi providers-doc scan bandit audit smoke clean
+.PHONY: help venv dev demo test lint format registry registry-check build validate bench openapi providers-doc scan bandit audit smoke clean
 
 help:
 	@echo "make dev        run the API locally on http://127.0.0.1:$(PORT) (no AWS account, no Docker)"
+	@echo "make demo       make dev with a real OpenID provider beside it, its app saved (needs Node.js 20+)"
 	@echo "make test       run every test this machine can run (unit, integration, e2e, browser)"
 	@echo "make lint       ruff + mypy + size and complexity limits;  make format  ruff format"
 	@echo "make registry   validate providers.json and write the registry.compiled.json the layer loads"
@@ -39,6 +40,9 @@ $(SAM_VENV)/.installed: requirements-sam.txt
 
 dev: $(VENV)/.installed
 	PORT=$(PORT) $(BIN)/python -m devserver
+
+demo: $(VENV)/.installed
+	PORT=$(PORT) $(BIN)/python -m devserver.demo
 
 test: $(VENV)/.installed
 	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/run-tests
