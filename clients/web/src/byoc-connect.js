@@ -1045,16 +1045,15 @@ export class ByocConnect extends Base {
     control.addEventListener(field.type === 'select' ? 'change' : 'input', () => this._setFieldError(field.name, null));
     let row = control;
     if (control.type === 'password') {
-      const toggle = el('button', {
-        type: 'button', class: 'button', part: 'button reveal', 'aria-controls': id, 'aria-pressed': 'false',
-        'aria-label': `${s.showSecret} ${field.label}`, text: s.showSecret,
-      });
+      // Its name is its text plus the field's (visually hidden): "Show Client Secret".
+      const verb = el('span', { text: s.showSecret });
+      const toggle = el('button', { type: 'button', class: 'button', part: 'button reveal', 'aria-controls': id, 'aria-pressed': 'false' },
+        verb, el('span', { class: 'visually-hidden', text: ` ${field.label}` }));
       toggle.addEventListener('click', () => {
         const showing = control.type === 'text';
         control.type = showing ? 'password' : 'text';
         toggle.setAttribute('aria-pressed', String(!showing));
-        toggle.textContent = showing ? s.showSecret : s.hideSecret;
-        toggle.setAttribute('aria-label', `${showing ? s.showSecret : s.hideSecret} ${field.label}`);
+        verb.textContent = showing ? s.showSecret : s.hideSecret;
       });
       row = el('div', { class: 'field__row' }, control, toggle);
     }
