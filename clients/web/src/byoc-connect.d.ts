@@ -94,7 +94,8 @@ export interface CallbackResult {
 }
 
 export interface ByocErrorDetail {
-  step: 'load' | 'save' | 'start' | 'complete' | 'callback' | 'disconnect';
+  /** callback: the callback's outcome, or its completion (POST /oauth/complete), failed. */
+  step: 'load' | 'save' | 'start' | 'callback' | 'disconnect';
   provider: string | null;
   status: number;
   code: string;
