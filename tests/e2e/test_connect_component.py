@@ -41,7 +41,7 @@ IDENTITY = {"X-Org-Id": "connect-org", "X-User-Id": "connect-user", "X-Org-Role"
 TOKEN = "test-token"
 ACCENT = "rgb(91, 42, 134)"  # the page's --byoc-color-accent
 
-PAGE = """<!doctype html>
+PAGE_TEMPLATE = """<!doctype html>
 <html lang="en">
 <head>
   <meta charset="utf-8">
@@ -56,7 +56,7 @@ PAGE = """<!doctype html>
 <body>
   <main>
     <h1>Integrations</h1>
-    <byoc-connect api-base="" providers="generic_oidc,github,slack,zendesk"></byoc-connect>
+    ELEMENT
   </main>
   <script type="module">
     const KEY = 'byoc-test-events';
@@ -72,6 +72,7 @@ PAGE = """<!doctype html>
     const element = document.querySelector('byoc-connect');
     element.getToken = async () => TOKEN_VALUE;
     element.getHeaders = async () => (IDENTITY_VALUE);
+    EXTRA
     await import('./byoc-connect.js');
   </script>
 </body>
@@ -79,9 +80,37 @@ PAGE = """<!doctype html>
 """
 
 
+# The catalogue page: four providers, the default strings.
+CATALOGUE = ('<byoc-connect api-base="" providers="generic_oidc,github,slack,zendesk"></byoc-connect>', "")
+# One provider, German strings (set before the element is defined, like the other properties).
+SINGLE = (
+    '<byoc-connect api-base="" provider="generic_oidc"></byoc-connect>',
+    "element.strings = "
+    + json.dumps(
+        {
+            "connectProvider": "{name} verbinden",
+            "cancel": "Abbrechen",
+            "connectFailed": "Verbindung mit {name} fehlgeschlagen: {reason}",
+            "reasonCode": "(Grund: {code})",
+            "reasons": {"access_denied": "Zugriff abgelehnt."},
+        }
+    )
+    + ";",
+)
+
+
+def _page(element: str, extra: str) -> str:
+    return (
+        PAGE_TEMPLATE.replace("ELEMENT", element)
+        .replace("EXTRA", extra)
+        .replace("TOKEN_VALUE", json.dumps(TOKEN))
+        .replace("IDENTITY_VALUE", json.dumps(IDENTITY))
+    )
+
+
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """The local server serving the test page and the component (copied, never linked) at /connect/."""
+    """The local server serving the test pages and the component (copied, never linked) at /connect/."""
     require(
         AXE.is_file(),
         f"axe-core is needed at {AXE} for the accessibility check (cd clients/web && npm ci); "
@@ -90,8 +119,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     root = tmp_path_factory.mktemp("connect-page")
     folder = root / "connect"
     folder.mkdir()
-    page = PAGE.replace("TOKEN_VALUE", json.dumps(TOKEN)).replace("IDENTITY_VALUE", json.dumps(IDENTITY))
-    (folder / "index.html").write_text(page, encoding="utf-8")
+    (folder / "index.html").write_text(_page(*CATALOGUE), encoding="utf-8")
+    (folder / "single.html").write_text(_page(*SINGLE), encoding="utf-8")
     shutil.copyfile(COMPONENT, folder / "byoc-connect.js")
     with running_stack(binding=False, static_dir=root) as running:
         yield running
@@ -243,4 +272,64 @@ def test_the_component_connects_openid_connect_and_reports_it(stack: Stack, chro
     finally:
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / screenshot))
+        page.close()
+
+
+def test_one_provider_in_german_shows_the_callback_error_and_the_api_error(
+    stack: Stack, chromium: Chromium
+) -> None:
+    from playwright.sync_api import expect
+
+    page = chromium.context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    client = stack.peer.post_client
+    try:
+        # Given the one-provider element, opened as the callback of a declined sign-in would open it
+        page.goto(
+            f"{stack.url}/connect/single.html?tab=keys&integration=generic_oidc&status=error&error=access_denied"
+        )
+
+        # Then it says why, in its strings, fires byoc:error, and leaves only the page's own parameters
+        said = f"Verbindung mit {PROVIDER_NAME} fehlgeschlagen: Zugriff abgelehnt. (Grund: access_denied)"
+        expect(page.get_by_role("status").filter(has_text=said)).to_be_visible()
+        assert urlsplit(page.url).query == "tab=keys"
+        callback_error = _events(page)[-1]
+        assert callback_error["type"] == "byoc:error"
+        assert callback_error["detail"]["step"] == "callback"
+        assert callback_error["detail"]["code"] == "access_denied"
+        # ... and shows one button, no catalogue
+        expect(page.get_by_role("searchbox")).to_have_count(0)
+        connect = page.get_by_role("button", name=f"{PROVIDER_NAME} verbinden")
+        expect(connect).to_have_text(f"{PROVIDER_NAME} verbinden")
+
+        # When the form is opened and cancelled, focus goes back to the button
+        connect.click()
+        dialog = page.get_by_role("dialog")
+        expect(dialog).to_be_visible()
+        assert _active_element_id(page) == "byoc-field-client_id"
+        dialog.get_by_role("button", name="Abbrechen").click()
+        expect(dialog).to_be_hidden()
+        expect(connect).to_be_focused()
+
+        # When it is saved with an issuer nobody answers at
+        connect.click()
+        dialog.get_by_label("Client ID").fill(client.client_id)
+        dialog.get_by_label("Client Secret").fill(client.client_secret)
+        dialog.get_by_label("Issuer URL").fill("http://127.0.0.1:9")
+        dialog.get_by_role("button", name="Save and sign in").click()
+
+        # Then the API's message is shown in the form (an alert, focused), and byoc:error carries it
+        alert = dialog.get_by_role("alert")
+        expect(alert).to_be_visible()
+        expect(alert).to_be_focused()
+        saved_error = _events(page)[-1]
+        assert saved_error["type"] == "byoc:error"
+        assert saved_error["detail"]["step"] == "save"
+        assert saved_error["detail"]["status"] >= 400
+        expect(alert).to_contain_text(saved_error["detail"]["message"])
+        assert client.client_secret not in json.dumps(_events(page))
+        assert _serious_violations(page) == []
+        assert errors == []
+    finally:
         page.close()
