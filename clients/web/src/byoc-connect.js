@@ -452,7 +452,8 @@ button, input, select { font: inherit; color: inherit; }
 .button[disabled] { opacity: .65; cursor: progress; }
 .status { margin: 0 0 var(--_space); padding: .6em .9em; border-radius: var(--_radius); border-left: 4px solid var(--_border);
   background: var(--_surface); }
-.status:empty { display: none; }
+/* Collapsed, not display:none, while empty: a live region must stay in the accessibility tree to be announced. */
+.status:empty { padding: 0; margin: 0; border: 0; }
 .status[data-tone="ok"] { border-left-color: var(--_ok); }
 .status[data-tone="bad"] { border-left-color: var(--_bad); }
 .status[data-tone="ok"]::before { content: "✓ "; color: var(--_ok); }

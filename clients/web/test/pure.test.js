@@ -301,3 +301,11 @@ test('the typings list exactly the strings of DEFAULT_STRINGS', async () => {
   const typed = [...block.matchAll(/^\s+readonly (\w+):/gm)].map((match) => match[1]).sort();
   assert.deepEqual(typed, Object.keys(DEFAULT_STRINGS).sort());
 });
+
+test('every string the element uses is in DEFAULT_STRINGS', async () => {
+  const source = await readFile(new URL('../src/byoc-connect.js', import.meta.url), 'utf8');
+  const element = source.slice(source.indexOf('export class ByocConnect'));
+  const used = new Set([...element.matchAll(/\b(?:s|this\._strings)\.(\w+)/g)].map((match) => match[1]));
+  assert.ok(used.size > 30, `only ${used.size} strings found: the pattern no longer matches the code`);
+  for (const key of used) assert.ok(key in DEFAULT_STRINGS, `strings.${key} is used but not defined`);
+});
