@@ -75,6 +75,7 @@ export interface ByocStrings {
   readonly disconnected: string;
   readonly disconnectFailed: string;
   readonly networkError: string;
+  readonly tokenFailed: string;
   readonly httpError: string;
   readonly badAuthorizeUrl: string;
   readonly reasonCode: string;

@@ -87,6 +87,7 @@ export const DEFAULT_STRINGS = Object.freeze({
   disconnected: '{name} is disconnected.',
   disconnectFailed: 'Could not disconnect {name}: {message}',
   networkError: 'The API could not be reached.',
+  tokenFailed: 'Your sign-in could not be read: sign in again.',
   httpError: 'The API answered {status}.',
   badAuthorizeUrl: 'The API returned an unusable sign-in address.',
   reasonCode: '(reason: {code})',
@@ -377,8 +378,14 @@ export function createApi({ base = '', getToken, getHeaders, fetch: fetchImpl, s
   const doFetch = fetchImpl || ((...args) => globalThis.fetch(...args));
 
   async function call(method, path, { body, auth = true } = {}) {
-    const token = auth && typeof getToken === 'function' ? await getToken() : null;
-    const extra = auth && typeof getHeaders === 'function' ? await getHeaders() : null;
+    let token = null;
+    let extra = null;
+    try {
+      token = auth && typeof getToken === 'function' ? await getToken() : null;
+      extra = auth && typeof getHeaders === 'function' ? await getHeaders() : null;
+    } catch {
+      throw new ApiError(0, 'token_unavailable', strings.tokenFailed); // the page's own sign-in failed
+    }
     let response;
     try {
       response = await doFetch(joinUrl(base, path), {

@@ -293,6 +293,8 @@ test('createApi: errors carry the API code and message; a network failure says s
   await assert.rejects(api.integrations(), (error) => error.code === 'forbidden' && error.message === 'Only an org admin may do this.' && error.status === 403);
   const offline = createApi({ fetch: async () => { throw new TypeError('Failed to fetch'); } });
   await assert.rejects(offline.providers(), (error) => error.code === 'network_error' && error.message === DEFAULT_STRINGS.networkError);
+  const signedOut = createApi({ getToken: async () => { throw new Error('session expired: secret-ish detail'); }, fetch });
+  await assert.rejects(signedOut.integrations(), (error) => error.code === 'token_unavailable' && error.message === DEFAULT_STRINGS.tokenFailed);
 });
 
 test('the typings list exactly the strings of DEFAULT_STRINGS', async () => {
