@@ -632,7 +632,7 @@ export class ByocConnect extends Base {
     }
     if (!this._started) {
       this._started = true;
-      // Later in this task: the page may still set getToken or strings right after adding the element.
+      // Deferred to a microtask: the page may still set getToken or strings right after adding the element.
       queueMicrotask(() => this._boot());
     }
   }
