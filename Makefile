@@ -9,12 +9,13 @@ SAM := $(SAM_VENV)/bin/sam
 PORT ?= 3000
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: help venv dev demo test lint format registry registry-check build validate bench openapi providers-doc scan bandit audit smoke clean
+.PHONY: help venv dev demo test web-test lint format registry registry-check build validate bench openapi providers-doc scan bandit audit smoke clean
 
 help:
 	@echo "make dev        run the API locally on http://127.0.0.1:$(PORT) (no AWS account, no Docker)"
 	@echo "make demo       make dev with a real OpenID provider beside it, its app saved (needs Node.js 20+)"
 	@echo "make test       run every test this machine can run (unit, integration, e2e, browser)"
+	@echo "make web-test   clients/web (<byoc-connect>, typed client): npm ci && npm test (node:test, tsc --strict)"
 	@echo "make lint       ruff + mypy + size and complexity limits;  make format  ruff format"
 	@echo "make registry   validate providers.json and write the registry.compiled.json the layer loads"
 	@echo "make validate   cfn-lint + sam validate on template.yaml;  make build  make registry + sam build"
@@ -46,6 +47,11 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/run-tests
+
+# The web component and the typed client (clients/web, docs/connect-component.md): its unit tests
+# (node:test), tsc --strict on the usage example, and src/api.d.ts current with docs/openapi.json.
+web-test:
+	cd clients/web && npm ci --no-audit --no-fund --loglevel=error && npm test --silent
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

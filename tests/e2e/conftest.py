@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.browser import Chromium, launch_chromium
 from tests.e2e.stack import Stack, running_stack
 
 
@@ -29,6 +30,13 @@ def browser_binding() -> bool:
 def stack(browser_binding: bool) -> Iterator[Stack]:
     with running_stack(binding=browser_binding) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def chromium(stack: Stack) -> Iterator[Chromium]:
+    """A fresh Chromium profile that may only reach 127.0.0.1 (tests/e2e/browser.py), after the stack."""
+    with launch_chromium() as browser:
+        yield browser
 
 
 @pytest.hookimpl(wrapper=True)

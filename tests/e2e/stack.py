@@ -22,6 +22,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -124,8 +125,12 @@ def outcome(
 
 
 @contextmanager
-def running_stack(*, binding: bool = False) -> Iterator[Stack]:
-    """Start the local server, then the provider; stop both on exit."""
+def running_stack(*, binding: bool = False, static_dir: Path | None = None) -> Iterator[Stack]:
+    """Start the local server, then the provider; stop both on exit.
+
+    ``static_dir``: the folder the local server serves at ``/`` instead of the reference page
+    (a test's own page, served from the API's origin).
+    """
     require(node_available(), NODE_HINT)
     access_log = io.StringIO()
     with pytest.MonkeyPatch.context() as env:
@@ -133,7 +138,7 @@ def running_stack(*, binding: bool = False) -> Iterator[Stack]:
             env.delenv(name, raising=False)
         # Saving and starting need the admin role, as in a deployment with AdminClaim set.
         overrides = {"ADMIN_CLAIM": "org_role=admin", "BROWSER_BINDING": "true" if binding else "false"}
-        server = LocalServer(0, access_log=access_log, env_overrides=overrides)
+        server = LocalServer(0, access_log=access_log, env_overrides=overrides, static_dir=static_dir)
         server.start()
         try:
             broken = {name: error for name, error in server.load_errors.items() if name in FLOW_FUNCTIONS}
