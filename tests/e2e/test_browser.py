@@ -9,34 +9,18 @@ internet, and the page must need none.
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 
-from tests.e2e.stack import Stack, require
+from tests.e2e.chromium import Chromium, launch_chromium
+from tests.e2e.stack import Stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-TIMEOUT_MS = 20_000
 
 
 @pytest.fixture(scope="module", params=[False, True], ids=["completion", "cookie-binding"])
@@ -44,51 +28,11 @@ def browser_binding(request: pytest.FixtureRequest) -> bool:
     return bool(request.param)
 
 
-@dataclass
-class Chromium:
-    context: Any  # playwright.sync_api.BrowserContext
-    blocked: list[tuple[str, str]] = field(default_factory=list)  # (document URL, request URL)
-
-
 @pytest.fixture(scope="module")
 def chromium(stack: Stack) -> Iterator[Chromium]:
-    """A fresh Chromium profile (temporary user-data-dir) that may only reach 127.0.0.1."""
-    require(
-        CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK),
-        f"Chromium is needed at {CHROMIUM} for the browser test (Debian: apt-get install chromium)",
-    )
-    require(
-        importlib.util.find_spec("playwright") is not None,
-        "the Python package playwright is needed for the browser test "
-        "(.venv/bin/pip install -r requirements-dev.txt)",
-    )
-    from playwright.sync_api import sync_playwright
-
-    with tempfile.TemporaryDirectory(prefix="byoc-chromium-") as profile, sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            profile,
-            executable_path=str(CHROMIUM),
-            args=CHROMIUM_ARGS,
-            headless=True,
-            viewport={"width": 1280, "height": 900},
-            locale="en-US",
-        )
-        context.set_default_timeout(TIMEOUT_MS)
-        browser = Chromium(context)
-
-        def local_only(route: Any) -> None:
-            request = route.request
-            if urlsplit(request.url).hostname == "127.0.0.1" or request.url.startswith("data:"):
-                route.continue_()
-                return
-            browser.blocked.append((request.frame.url, request.url))
-            route.abort()
-
-        context.route("**/*", local_only)
-        try:
-            yield browser
-        finally:
-            context.close()
+    """A fresh Chromium profile that may only reach 127.0.0.1 (tests/e2e/chromium.py)."""
+    with launch_chromium() as browser:
+        yield browser
 
 
 def test_a_user_connects_openid_connect_in_the_browser_and_sees_connected(
