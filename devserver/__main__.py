@@ -10,7 +10,7 @@ import sys
 import threading
 from pathlib import Path
 
-from devserver.environment import ConfigError
+from devserver.environment import ConfigError, admin_rule
 from devserver.server import DEFAULT_TEMPLATE, LocalServer
 
 
@@ -33,6 +33,10 @@ def _banner(server: LocalServer) -> str:
         lines.append(f"    {route.route_key:<42} {route.function}{auth}")
     for error in server.load_errors.values():
         lines.append(f"  warning: {error}; its routes answer 502 until it loads")
+    lines.append(f"  Admin rule: {admin_rule(os.environ)}")
+    lines.append(
+        "  CORS: FRONTEND_URL's origins and any http://localhost:<port> or http://127.0.0.1:<port> page"
+    )
     frontend = os.environ.get("FRONTEND_URL", "")
     if frontend and frontend != server.url:
         lines.append(f"  FRONTEND_URL is {frontend} (from your environment)")

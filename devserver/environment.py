@@ -28,6 +28,7 @@ __all__ = [
     "LOCAL_TABLE_NAME",
     "Backend",
     "ConfigError",
+    "admin_rule",
     "backend_from_env",
     "handler_environment",
     "template_environment",
@@ -73,6 +74,29 @@ def backend_from_env(source: Mapping[str, str]) -> Backend:
         raise ConfigError("BYOC_AWS_ENDPOINT_URL must be an http(s) URL")
     bus = source.get("BYOC_EVENT_BUS_NAME", "").strip() or LOCAL_EVENT_BUS
     return Backend("endpoint" if endpoint else "moto", endpoint or None, table or LOCAL_TABLE_NAME, None, bus)
+
+
+def admin_rule(environ: Mapping[str, str]) -> str:
+    """Who may save, start and disconnect locally, as the handlers decide it (``byoc.settings``).
+
+    As in a deployment, ``ADMIN_CLAIM`` (``claim=value``) names the admin role and
+    ``ANY_MEMBER_ADMIN=true`` lets every member in; locally the ``X-Org-Role`` header stands in
+    for the role claim. With neither set, the local default is ``org_role=admin`` (send
+    ``X-Org-Role: admin``), or every member with ``BYOC_LOCAL_ANY_MEMBER_ADMIN=true``.
+    """
+    claim = environ.get("ADMIN_CLAIM", "").strip()
+    if environ.get("ANY_MEMBER_ADMIN", "").strip().lower() in _TRUE:
+        return "every org member is an admin (ANY_MEMBER_ADMIN=true)"
+    source = "ADMIN_CLAIM"
+    if not claim:
+        if environ.get("BYOC_LOCAL_ANY_MEMBER_ADMIN", "").strip().lower() in _TRUE:
+            return "every org member is an admin (BYOC_LOCAL_ANY_MEMBER_ADMIN=true)"
+        claim, source = "org_role=admin", "the local default; set ADMIN_CLAIM=claim=value to change it"
+    name, _, value = claim.partition("=")
+    return (
+        f"admins send X-Org-Role: {value} (it stands in for the {name} claim; {source}); "
+        "anyone else gets 403 on save, start and disconnect"
+    )
 
 
 def _plain(value: Any, parameters: Mapping[str, Any]) -> str | None:

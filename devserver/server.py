@@ -32,6 +32,7 @@ from urllib.parse import unquote, urlsplit
 import boto3
 
 from devserver.apigw import InvalidResponse, LambdaContext, build_event, response_from_result
+from devserver.cors import CorsPolicy, cors_applies, cors_policy
 from devserver.environment import (
     REGION,
     Backend,
@@ -173,6 +174,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
     sys_version = ""
     timeout = 120  # an idle keep-alive connection is dropped after this many seconds
     server: _HttpServer
+    cors_headers: list[tuple[str, str]] = []  # set per request (devserver.cors)
 
     def log_message(self, format: str, *args: Any) -> None:  # silence the default per-request log
         return
@@ -241,6 +243,7 @@ class LocalServer:
         self.workers: list[QueueWorker] = []
         self._saved_env: dict[str, str | None] = {}
         self._started = False
+        self.cors: CorsPolicy | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -316,6 +319,7 @@ class LocalServer:
         )
         changes.update(queue_variables(self.template, self.queue_urls))
         self._apply_environment(changes)
+        self.cors = cors_policy(self.template, os.environ.get("FRONTEND_URL", ""))
         _reset_handler_caches()
         boto3.setup_default_session()  # a fresh default session, from the environment just set
         for path in reversed(_layer_paths(self.template, self.project_root)):
@@ -487,6 +491,7 @@ class LocalServer:
 
     def _serve(self, request: _RequestHandler) -> None:
         started = time.perf_counter()
+        request.cors_headers = []  # a keep-alive connection's previous request set its own
         target = request.path
         if not target.startswith("/"):  # absolute-form: http://host/path?query
             parts = urlsplit(target)
@@ -520,6 +525,9 @@ class LocalServer:
             return self._error(request, 413, "payload_too_large", message, close=exc.close)
         except _BadRequest as exc:
             return self._error(request, 400, "bad_request", str(exc), close=True)
+        preflight = self._cors(request, raw_path)
+        if preflight is not None:
+            return self._send(request, 204, preflight, b"")
         match, allowed = self.route_table.match(method, raw_path)
         if match is not None:
             return self._invoke(request, match.route, match.path_parameters, raw_path, raw_query, body)
@@ -536,6 +544,20 @@ class LocalServer:
             if file is not None:
                 return self._send_file(request, file)
         return self._error(request, 404, "not_found", "There is nothing at this path.")
+
+    def _cors(self, request: _RequestHandler, raw_path: str) -> list[tuple[str, str]] | None:
+        """Set this request's CORS headers; for a preflight, the headers of its 204 (else None)."""
+        request.cors_headers = []
+        origin = request.headers.get("Origin")
+        if self.cors is None or origin is None or not cors_applies(raw_path):
+            return None
+        asked = request.headers.get("Access-Control-Request-Method")
+        if request.command == "OPTIONS" and asked is not None:
+            # Answered here, as API Gateway does, whether or not a route takes OPTIONS
+            headers = request.headers.get("Access-Control-Request-Headers")
+            return [("Vary", "Origin"), *self.cors.preflight(origin, asked, headers)]
+        request.cors_headers = [("Vary", "Origin"), *self.cors.response(origin)]
+        return None
 
     def _invoke(
         self,
@@ -645,7 +667,7 @@ class LocalServer:
         close: bool = False,
     ) -> int:
         request.send_response(status)
-        for name, value in headers:
+        for name, value in [*headers, *request.cors_headers]:
             request.send_header(name, value)
         request.send_header("Content-Length", str(len(body)))
         if close:

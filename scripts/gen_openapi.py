@@ -274,7 +274,8 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/oauth/callback/{provider}"): {
         "operationId": "oauthCallback",
         "summary": "Where the provider sends the browser back; never called by a frontend",
-        "description": "Consumes the state and ends with a 302 to FrontendUrl plus the return path, with "
+        "description": "Consumes the state and ends with a 302 to a FrontendUrl origin (the one that "
+        "started the flow when listed, else the first) plus the return path, with "
         "integration, status and (on failure) error in the query. A cookie-bound flow exchanges the code "
         "here (status active or error); an unbound one parks it for its user (status=pending_completion "
         "and completion, for POST /oauth/complete).",

@@ -15,6 +15,7 @@ def lambda_handler(request: Request) -> dict:
         request.single("provider", query),
         request.single("return_to", query),
         request.api_base_url(settings.public_api_url),
+        request.origin(),
     )
     cookies = [result.cookie] if result.cookie else None
     if request.wants_json():  # a fetch() with a bearer token cannot follow a redirect for the browser

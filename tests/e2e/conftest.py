@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.browser import Chromium, launch_chromium
+from tests.e2e.chromium import Chromium, launch_chromium
 from tests.e2e.stack import Stack, running_stack
 
 
@@ -34,7 +34,7 @@ def stack(browser_binding: bool) -> Iterator[Stack]:
 
 @pytest.fixture(scope="module")
 def chromium(stack: Stack) -> Iterator[Chromium]:
-    """A fresh Chromium profile that may only reach 127.0.0.1 (tests/e2e/browser.py), after the stack."""
+    """A fresh Chromium profile that may only reach 127.0.0.1 (tests/e2e/chromium.py), after the stack."""
     with launch_chromium() as browser:
         yield browser
 

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.e2e.browser import ARTIFACTS, Chromium
+from tests.e2e.chromium import ARTIFACTS, Chromium
 from tests.e2e.stack import Stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]

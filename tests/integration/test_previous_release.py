@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from byoc import container
+from byoc import container, settings
 from byoc.aws.items import connection_key
 from byoc.model import Connection
 from byoc.usecases.flow import state_hash
@@ -77,6 +77,15 @@ def test_the_previous_releases_connection_lists_and_hands_out_a_refreshed_token(
 def test_a_flow_started_by_the_previous_release_completes(api, previous):
     # The state has no app_fingerprint: the callback compares credentials_id as before
     response = api.callback("gitlab", urlencode({"code": "the-code", "state": STATE}))
+    assert location_query(response)["status"] == ["active"]
+
+
+def test_a_previous_releases_state_lands_on_the_first_frontend_origin_of_a_list(api, previous, monkeypatch):
+    # Its state names no frontend origin (the attribute is new): the first of today's list is used
+    monkeypatch.setenv("FRONTEND_URL", "https://app.example.com,https://admin.example.com")
+    settings.get_settings.cache_clear()
+    response = api.callback("gitlab", urlencode({"code": "the-code", "state": STATE}))
+    assert response["headers"]["Location"].startswith("https://app.example.com/settings?")
     assert location_query(response)["status"] == ["active"]
 
 

@@ -111,11 +111,12 @@ class Api:
         return_to: str | None = None,
         accept_json: bool = True,
         claims: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> dict[str, Any]:
         params = {"provider": provider}
         if return_to is not None:
             params["return_to"] = return_to
-        headers = {"accept": "application/json"} if accept_json else {}
+        headers = {**({"accept": "application/json"} if accept_json else {}), **(headers or {})}
         claims = claims or self.claims(org)
         event = http_event("GET", "/oauth/start", query=urlencode(params), headers=headers, claims=claims)
         response = self.start_fn.lambda_handler(event, self.context)

@@ -302,10 +302,30 @@ def test_the_http_api_fails_on_openapi_warnings() -> None:
     assert RESOURCES["HttpApi"]["Properties"]["FailOnWarnings"] is True
 
 
-def test_cors_allows_only_the_frontend_origin_with_credentials() -> None:
+def test_cors_allows_only_the_frontend_origins_with_credentials() -> None:
     cors = RESOURCES["HttpApi"]["Properties"]["CorsConfiguration"]
-    assert cors["AllowOrigins"] == [{"Ref": "FrontendUrl"}]
+    # FrontendUrl is one origin or a comma-separated list: each is an allowed origin
+    assert cors["AllowOrigins"] == {"Fn::Split": [",", {"Ref": "FrontendUrl"}]}
     assert cors["AllowCredentials"] is True
+    assert cors["AllowHeaders"] == ["authorization", "content-type", "if-none-match"]
+    assert cors["ExposeHeaders"] == ["etag", "retry-after"]
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"),
+    [
+        ("https://app.example.com", True),
+        ("https://app.example.com,https://admin.example.com:8443", True),
+        ("https://app.example.com, https://admin.example.com", False),
+        ("https://app.example.com,", False),
+        ("https://app.example.com/", False),
+        ("http://localhost:3000", False),
+        ("https://app.example.com,http://admin.example.com", False),
+    ],
+)
+def test_the_frontend_url_parameter_takes_a_list_of_https_origins(value: str, valid: bool) -> None:
+    pattern = TEMPLATE["Parameters"]["FrontendUrl"]["AllowedPattern"]
+    assert bool(re.fullmatch(pattern, value)) is valid
 
 
 def test_throttling_comes_from_the_stack_parameters() -> None:

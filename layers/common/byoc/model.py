@@ -326,3 +326,6 @@ class OAuthState:
     iss_required: bool = False
     # What the authorize request asked for (``byoc.oauth.scopes.asked_fingerprint``).
     scopes_asked: str | None = None
+    # The frontend origin that started the flow, when FRONTEND_URL lists it (states written
+    # before it existed, or started from an unlisted page, have none: the first origin is used).
+    frontend_origin: str | None = None

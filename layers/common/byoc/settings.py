@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from byoc.errors import ConfigurationError
+from byoc.origins import frontend_origins
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
@@ -74,19 +75,25 @@ class Settings:
     revocation_queue_url: str = ""
     # Every org member may manage integrations: only when the deployment says so (ANY_MEMBER_ADMIN).
     any_member_admin: bool = False
+    # Every origin FRONTEND_URL names (one, or a comma-separated list), the first the default.
+    frontend_origins: tuple[str, ...] = ()
 
     @property
     def frontend_origin(self) -> str:
-        """Scheme and host of the frontend URL, without a trailing slash."""
-        return self.frontend_url.rstrip("/")
+        """The first (default) frontend origin: scheme, host and port, no trailing slash."""
+        return self.frontend_origins[0] if self.frontend_origins else self.frontend_url.rstrip("/")
+
+    def frontend_origin_for(self, origin: str | None) -> str:
+        """``origin`` when it is one of the frontend's origins, else the first (the default)."""
+        return origin if origin and origin in self.frontend_origins else self.frontend_origin
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
         local_mode = _flag(env, "BYOC_LOCAL", False) or _flag(env, "AWS_SAM_LOCAL", False)
         frontend_url = _required(env, "FRONTEND_URL")
-        if not frontend_url.startswith(("https://", "http://")):
-            raise ConfigurationError("FRONTEND_URL must be an http(s) URL")
+        allow_local_http = _flag(env, "ALLOW_LOCAL_HTTP", False)
+        origins = frontend_origins(frontend_url, allow_local_http=allow_local_http)
         table_name, kms_key_id = _required(env, "TABLE_NAME"), _required(env, "KMS_KEY_ID")
         admin_claim = env.get("ADMIN_CLAIM", "").strip()
         any_member_admin = _flag(env, "ANY_MEMBER_ADMIN", False)
@@ -107,7 +114,7 @@ class Settings:
             org_claim=env.get("ORG_CLAIM", "").strip() or "org_id",
             admin_claim=admin_claim,
             browser_binding=_flag(env, "BROWSER_BINDING", False),
-            allow_local_http=_flag(env, "ALLOW_LOCAL_HTTP", False),
+            allow_local_http=allow_local_http,
             local_mode=local_mode,
             event_bus_name=env.get("EVENT_BUS_NAME", "").strip(),
             refresh_margin_seconds=_int(env, "REFRESH_MARGIN_SECONDS", 300),
@@ -117,6 +124,7 @@ class Settings:
             idle_refresh_batch_size=_int_between(env, "IDLE_REFRESH_BATCH_SIZE", 50, 1, 1000),
             revocation_queue_url=env.get("REVOCATION_QUEUE_URL", "").strip(),
             any_member_admin=any_member_admin,
+            frontend_origins=origins,
         )
 
 

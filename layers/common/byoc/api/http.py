@@ -23,6 +23,7 @@ from byoc import deadline
 from byoc.aws.faults import as_error, error_code
 from byoc.errors import ByocError, InvalidRequest, PayloadTooLarge
 from byoc.observability import logger
+from byoc.origins import origin_of
 
 JSON_HEADERS = {
     "Content-Type": "application/json",
@@ -100,6 +101,10 @@ class Request:
             return json.loads(self.body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError, RecursionError):  # "[" * 5000 fits in 16 KiB
             raise InvalidRequest("The request body is not valid JSON.") from None
+
+    def origin(self) -> str | None:
+        """The calling page's origin: the ``Origin`` header, else the ``Referer``'s (None if neither)."""
+        return origin_of(self.header("origin"), self.header("referer"))
 
     def wants_json(self) -> bool:
         return "application/json" in (self.header("accept") or "")

@@ -181,7 +181,14 @@ def state_item(state: OAuthState) -> dict[str, Any]:
         # condition checks expires_at itself, since TTL deletion is late.
         "ttl": attr_n(state.expires_at),
     }
-    for name in ("code_verifier", "issuer", "binding_hash", "app_fingerprint", "scopes_asked"):
+    for name in (
+        "code_verifier",
+        "issuer",
+        "binding_hash",
+        "app_fingerprint",
+        "scopes_asked",
+        "frontend_origin",
+    ):
         value = getattr(state, name)
         if value:
             item[name] = attr_s(value)
@@ -207,6 +214,7 @@ def state_from_item(item: dict[str, Any]) -> OAuthState:
         app_fingerprint=_opt_s(item, "app_fingerprint"),
         iss_required=bool(item.get("iss_required", {}).get("BOOL", False)),
         scopes_asked=_opt_s(item, "scopes_asked"),
+        frontend_origin=_opt_s(item, "frontend_origin"),
     )
 
 

@@ -7,7 +7,8 @@ Callback (``GET /oauth/callback/{provider}``): one conditional DeleteItem consum
 the state (single use, expiry and provider in the condition), one GetItem, one
 Decrypt (the client secret; the tokens are sealed under the same data key with a
 fresh nonce), the token request, and one conditional PutItem. The browser always
-ends at the configured frontend origin plus a path checked at start.
+ends at a configured frontend origin (the one that started the flow, when
+``FRONTEND_URL`` lists it; else the first) plus a path checked at start.
 """
 
 from __future__ import annotations
@@ -123,8 +124,14 @@ class FlowService:
     # Start ---------------------------------------------------------------------------
 
     def start(
-        self, principal: Principal, provider_id: str | None, return_to: str | None, api_base_url: str
+        self,
+        principal: Principal,
+        provider_id: str | None,
+        return_to: str | None,
+        api_base_url: str,
+        origin: str | None = None,
     ) -> StartResult:
+        """The authorize URL (and binding cookie); ``origin`` is the calling page's, kept when listed."""
         provider, connection = self._configured(principal, provider_id)
         path = check_return_to(return_to)
         endpoints = protocol.resolve_endpoints(
@@ -151,14 +158,11 @@ class FlowService:
                 iss_required=endpoints.iss_required,
                 binding_hash=state_hash(binding) if binding else None,
                 scopes_asked=protocol.scopes_asked(provider, connection.config),
+                frontend_origin=origin if origin in self.settings.frontend_origins else None,
             )
         )
-        return StartResult(
-            authorize_url=self._authorize_url(
-                provider, connection, endpoints.authorize_url, callback_uri, state, verifier
-            ),
-            cookie=self._binding_cookie(binding, callback_uri),
-        )
+        url = self._authorize_url(provider, connection, endpoints, callback_uri, state, verifier)
+        return StartResult(authorize_url=url, cookie=self._binding_cookie(binding, callback_uri))
 
     def _configured(self, principal: Principal, provider_id: str | None) -> tuple[Provider, Connection]:
         require_admin(principal)
@@ -174,7 +178,7 @@ class FlowService:
         self,
         provider: Provider,
         connection: Connection,
-        authorize_url: str,
+        endpoints: protocol.Endpoints,
         callback_uri: str,
         state: str,
         verifier: str | None,
@@ -182,7 +186,7 @@ class FlowService:
         assert connection.client_id is not None
         return protocol.build_authorize_url(
             provider,
-            authorize_url=authorize_url,
+            authorize_url=endpoints.authorize_url,
             client_id=connection.client_id,
             redirect_uri=callback_uri,
             state=state,
@@ -389,7 +393,9 @@ class FlowService:
         if error:
             query["error"] = error
         joiner = "&" if "?" in state.return_to else "?"
-        return self.settings.frontend_origin + state.return_to + joiner + urlencode(query)
+        # The origin is checked again: FRONTEND_URL may have changed since the flow started.
+        frontend = self.settings.frontend_origin_for(state.frontend_origin)
+        return frontend + state.return_to + joiner + urlencode(query)
 
 
 def same_app(state: OAuthState, connection: Connection) -> bool:
