@@ -59,7 +59,8 @@ ERROR_CODES: tuple[ErrorCode, ...] = (
     ErrorCode(
         "unsafe_url",
         (422,),
-        "the saved settings give an address we refuse to call (a private network, a non-HTTPS URL)",
+        "the saved settings give an address we refuse to call (a private network, a setting not in "
+        "its expected form)",
     ),
     ErrorCode(
         "provider_unavailable",
