@@ -208,8 +208,15 @@ def _too_large() -> dict[str, Any]:
     return _ours_or_gateway(ours, GATEWAY_413)
 
 
+CATALOGUE_HEADERS = {
+    "ETag": _header("A strong tag of the body.", pattern='^"[0-9a-f]{32}"$'),
+    "Cache-Control": _header("Cacheable.", const="public, max-age=300"),
+    "Vary": _header("The body depends on Accept-Encoding.", const="Accept-Encoding"),
+    "X-Content-Type-Options": _header("No sniffing.", const="nosniff"),
+}
 PROVIDER_PATH = {"name": "provider", "in": "path", "required": True, "schema": PROVIDER_ID}
 STORE_FAULTS = ("misconfigured", "internal_error")
+# The routes that open the record's sealed secrets (a disconnect's revocation goes to the queue instead).
 SEALED_FAULTS = ("misconfigured", "credentials_unreadable", "internal_error")
 
 
@@ -322,21 +329,15 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                 "The catalogue.",
                 _ref("Catalogue"),
                 {
-                    "ETag": _header("A strong tag of this body.", pattern='^"[0-9a-f]{32}"$'),
-                    "Cache-Control": _header("Cacheable.", const="public, max-age=300"),
-                    "Vary": _header("The body depends on Accept-Encoding.", const="Accept-Encoding"),
+                    **CATALOGUE_HEADERS,
                     "Content-Encoding": _header(
                         "gzip when the request's Accept-Encoding takes it.", required=False, const="gzip"
                     ),
-                    "X-Content-Type-Options": _header("No sniffing.", const="nosniff"),
                 },
             ),
             "304": {
                 "description": "The catalogue held (If-None-Match) is current; no body.",
-                "headers": {
-                    "ETag": _header("The current tag.", pattern='^"[0-9a-f]{32}"$'),
-                    "Cache-Control": _header("Cacheable.", const="public, max-age=300"),
-                },
+                "headers": CATALOGUE_HEADERS,
             },
             **_faults("internal_error", service=False),
         },
@@ -373,7 +374,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                     "provider_unavailable",
                 ),
             },
-            *SEALED_FAULTS,
+            *STORE_FAULTS,
         ),
     },
     ("GET", "/oauth/start"): {
@@ -465,7 +466,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                     "integration_not_configured",
                 ),
             },
-            *SEALED_FAULTS,
+            *STORE_FAULTS,
         ),
     },
     ("DELETE", "/integrations/{provider}/tokens"): {
@@ -484,7 +485,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                     "integration_not_configured",
                 ),
             },
-            *SEALED_FAULTS,
+            *STORE_FAULTS,
         ),
     },
 }
