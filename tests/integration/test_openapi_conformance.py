@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
@@ -477,6 +477,57 @@ def test_unreadable_credentials(routes, configure):
         with aws_answers("InvalidCiphertextException", service="kms", operation="Decrypt"):
             response = call()
         expect(operation, response, 500, "credentials_unreadable")
+
+
+# The checks themselves refuse what the document forbids -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pointer", "instance"),
+    [
+        ("components/schemas/CallbackRedirect", {"integration": "zendesk", "status": "active", "error": "x"}),
+        ("components/schemas/CallbackRedirect", {"integration": "zendesk", "status": "error"}),
+        (
+            "components/schemas/CallbackRedirect",
+            {"integration": "zendesk", "status": "error", "error": "nope"},
+        ),
+        ("components/schemas/CallbackRedirect", {"integration": "zendesk", "status": "pending_completion"}),
+        (
+            "components/schemas/CompletionResult",
+            {"integration": "zendesk", "status": "active", "error": None},
+        ),
+        ("components/schemas/ErrorBody", {"error": {"code": "not_a_code", "message": "m"}}),
+        ("components/schemas/ErrorBody", {"error": {"code": "conflict", "message": "m", "details": None}}),
+        ("components/schemas/Connection", {"provider": "zendesk", "status": "active"}),
+    ],
+    ids=[
+        "active+error",
+        "error-without-code",
+        "unlisted-reason",
+        "pending-without-handle",
+        "null-error",
+        "unlisted-code",
+        "null-details",
+        "missing-keys",
+    ],
+)
+def test_the_document_refuses(pointer, instance):
+    with pytest.raises(ValidationError):
+        _validate(pointer, instance)
+
+
+def test_a_response_with_a_code_the_operation_does_not_list_fails():
+    wrong = {
+        "statusCode": 404,
+        "headers": {
+            "Content-Type": "application/json",
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+        "body": json.dumps({"error": {"code": "integration_not_configured", "message": "m"}}),
+    }
+    with pytest.raises(ValidationError):
+        conforms("POST", "/integrations", wrong)
 
 
 # The other direction ------------------------------------------------------------------------------

@@ -247,16 +247,19 @@ class CompletionResult(RootModel[Annotated[OutcomeActive | OutcomeError, Field(d
     """``POST /oauth/complete``'s answer: every outcome of the exchange is a 200."""
 
 
-_RETURN_PATH_PARAMETERS = ConfigDict(
-    extra="allow",
-    json_schema_extra={"additionalProperties": {"type": "string"}},
-)
+def _redirect_query(*absent: str) -> ConfigDict:
+    """A redirect query's model: return_to's own parameters (strings) besides ours; ``absent`` are
+    the outcome's names this variant never carries."""
+    extra: dict[str, Any] = {"additionalProperties": {"type": "string"}}
+    if absent:
+        extra["not"] = {"anyOf": [{"required": [name]} for name in absent]}
+    return ConfigDict(extra="allow", json_schema_extra=extra)
 
 
 class RedirectActive(BaseModel):
     """Connected (a cookie-bound flow exchanged the code)."""
 
-    model_config = _RETURN_PATH_PARAMETERS
+    model_config = _redirect_query("error", "completion")
 
     integration: ProviderId
     status: Literal["active"]
@@ -265,7 +268,7 @@ class RedirectActive(BaseModel):
 class RedirectError(BaseModel):
     """The flow failed; a working connection keeps its tokens."""
 
-    model_config = _RETURN_PATH_PARAMETERS
+    model_config = _redirect_query("completion")
 
     integration: ProviderId
     status: Literal["error"]
@@ -275,7 +278,7 @@ class RedirectError(BaseModel):
 class RedirectPending(BaseModel):
     """The code waits for the user who started: send ``completion`` to ``POST /oauth/complete``."""
 
-    model_config = _RETURN_PATH_PARAMETERS
+    model_config = _redirect_query("error")
 
     integration: ProviderId
     status: Literal["pending_completion"]
