@@ -3,13 +3,19 @@
 Run: .venv/bin/python scripts/gen_openapi.py          (rewrites the file; make openapi)
      .venv/bin/python scripts/gen_openapi.py --check  (exit 1 if the file is stale)
 
-The bodies' schemas are the JSON Schema of the pydantic models in ``byoc.schemas``
-(and ``byoc.validation.SaveCredentialsBody``, which the save handler validates
-with); the routes, and which of them skip the JWT authorizer, come from
-template.yaml. Only the prose and the status codes of each operation are written
-here, and an operation written here without a route in the template (or a route
-without one here) stops the script. tests/security/test_openapi.py fails when the
-committed file differs from what this writes.
+The bodies' schemas are the JSON Schema of the pydantic models in ``byoc.api.schemas``
+(and ``byoc.api.validation.SaveCredentialsBody``, which the save handler validates
+with), whose ErrorCode and StatusReason enums are the code's single lists
+(``byoc.errors.ERROR_CODES``, ``byoc.model.REASONS``). In every answer's schema a key
+that may be left out is published as not required and never null (docs/api.md,
+"Optional fields"). The routes, and which of them skip the JWT authorizer, come from
+template.yaml. Written here: the prose, the status codes of each operation with the
+error codes each may carry (every one listed with that status in ERROR_CODES, and
+every HTTP API code on some route), the headers, and API Gateway's own answers. An
+operation without a route in the template (or a route without one here) stops the
+script. tests/security/test_openapi.py fails when the committed file differs from
+what this writes; tests/integration/test_openapi_conformance.py checks that the
+handlers send exactly what it says.
 """
 
 from __future__ import annotations

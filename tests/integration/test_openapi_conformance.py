@@ -390,16 +390,16 @@ def test_too_large_invalid_fields_and_a_provider_down(routes, provider_mock):
     expect(SAVE, routes.save("generic_oidc", issuer), 424, "provider_unavailable")
 
 
-def test_an_unsafe_saved_address_at_start(routes, monkeypatch):
-    from byoc.errors import UnsafeUrl
-    from byoc.oauth import protocol
-
+def test_an_unsafe_saved_address_at_start(routes, aws_env):
+    """A record whose saved setting no longer passes its field's rule (written by an older release,
+    say): start refuses to build the provider's address from it."""
     routes.save("zendesk", ZENDESK)
-
-    def refuse(*args: Any, **kwargs: Any) -> Any:
-        raise UnsafeUrl("The subdomain setting is missing or not in its expected form.")
-
-    monkeypatch.setattr(protocol, "resolve_endpoints", refuse)
+    aws_env.dynamodb.update_item(
+        TableName=aws_env.table_name,
+        Key={"pk": {"S": "ORG#org-1"}, "sk": {"S": "CONN#zendesk"}},
+        UpdateExpression="SET config.subdomain = :bad",
+        ExpressionAttributeValues={":bad": {"S": "evil.example.com/x"}},
+    )
     expect(START, routes.start("zendesk"), 422, "unsafe_url")
 
 
