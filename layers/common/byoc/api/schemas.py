@@ -197,13 +197,33 @@ class AuthorizeUrl(_Answer):
     )
 
 
+class FieldProblems(_Answer):
+    """``validation_error``'s details: what is wrong with each field (the values given are never echoed)."""
+
+    fields: dict[str, str] = Field(examples=[{"subdomain": "has an invalid format (example: acme)"}])
+
+
+class ProviderStep(_Answer):
+    """``provider_unavailable`` (424)'s details: which provider call the save depends on failed, and how."""
+
+    step: Literal["discovery"]
+    reason: StatusReason = Field(examples=["provider_timeout"])
+
+
+class AwsResource(_Answer):
+    """``misconfigured``'s details when an AWS service refused a call: which resource, and its error code."""
+
+    resource: Literal["table", "key", "bus", "queue", "AWS service"]
+    aws_code: str = Field(examples=["AccessDeniedException"])
+
+
 class ErrorDetail(_Answer):
     code: ErrorCode = Field(description="A stable code, such as validation_error.")
     message: str = Field(description="For people; may change.")
-    details: dict[str, Any] | None = Field(
+    details: FieldProblems | ProviderStep | AwsResource | None = Field(
         default=None,
-        description="Only some codes: validation_error {fields: {name: reason}} (the values given are "
-        "never echoed); provider_unavailable (424) {step, reason}.",
+        description="Only with validation_error (FieldProblems), provider_unavailable (ProviderStep) and "
+        "misconfigured from an AWS refusal (AwsResource); left out otherwise.",
     )
 
 
