@@ -123,6 +123,8 @@ def _check_query(pointer: str, location: str) -> None:
 
 
 class _Http:
+    """What botocore reads of the HTTP answer when a ``before-call`` handler answers instead (an error)."""
+
     status_code = 400
     headers: dict[str, str] = {}
     content = b""
