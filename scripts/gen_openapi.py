@@ -3,13 +3,19 @@
 Run: .venv/bin/python scripts/gen_openapi.py          (rewrites the file; make openapi)
      .venv/bin/python scripts/gen_openapi.py --check  (exit 1 if the file is stale)
 
-The bodies' schemas are the JSON Schema of the pydantic models in ``byoc.schemas``
-(and ``byoc.validation.SaveCredentialsBody``, which the save handler validates
-with); the routes, and which of them skip the JWT authorizer, come from
-template.yaml. Only the prose and the status codes of each operation are written
-here, and an operation written here without a route in the template (or a route
-without one here) stops the script. tests/security/test_openapi.py fails when the
-committed file differs from what this writes.
+The bodies' schemas are the JSON Schema of the pydantic models in ``byoc.api.schemas``
+(and ``byoc.api.validation.SaveCredentialsBody``, which the save handler validates
+with), whose ErrorCode and StatusReason enums are the code's single lists
+(``byoc.errors.ERROR_CODES``, ``byoc.model.REASONS``). In every answer's schema a key
+that may be left out is published as not required and never null (docs/api.md,
+"Optional fields"). The routes, and which of them skip the JWT authorizer, come from
+template.yaml. Written here: the prose, the status codes of each operation with the
+error codes each may carry (every one listed with that status in ERROR_CODES, and
+every HTTP API code on some route), the headers, and API Gateway's own answers. An
+operation without a route in the template (or a route without one here) stops the
+script. tests/security/test_openapi.py fails when the committed file differs from
+what this writes; tests/integration/test_openapi_conformance.py checks that the
+handlers send exactly what it says.
 """
 
 from __future__ import annotations
@@ -22,17 +28,40 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "layers" / "common"))
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 
+from openapi_responses import (  # noqa: E402
+    CATALOGUE_HEADERS,
+    JSON_HEADERS,
+    NO_STORE,
+    PROVIDER_PATH,
+    SEALED_FAULTS,
+    STORE_FAULTS,
+    authenticated,
+    body,
+    callback_answers,
+    error,
+    faults,
+    forbidden,
+    header,
+    json_answer,
+    query,
+    ref,
+    start_answers,
+    too_large,
+)
+from pydantic import BaseModel  # noqa: E402
 from pydantic.json_schema import models_json_schema  # noqa: E402
 
 from byoc.api import schemas  # noqa: E402
+from byoc.errors import HTTP_ERROR_CODES  # noqa: E402
 from devserver.routes import Route, routes_from_template  # noqa: E402
 from devserver.template import load_template  # noqa: E402
 
 OUTPUT = ROOT / "docs" / "openapi.json"
 TEMPLATE = ROOT / "template.yaml"
-MODELS = [
-    schemas.SaveCredentialsBody,
+# What the handlers answer: a property they leave out is published as not required and not null.
+RESPONSE_MODELS: list[type[BaseModel]] = [
     schemas.ConnectionList,
     schemas.Connection,
     schemas.Catalogue,
@@ -41,83 +70,29 @@ MODELS = [
     schemas.Integration,
     schemas.FieldView,
     schemas.AuthorizeUrl,
+    schemas.CompletionResult,
+    schemas.CallbackRedirect,
     schemas.ErrorBody,
     schemas.ErrorDetail,
     schemas.GatewayMessage,
 ]
+# What the handlers read: as pydantic validates them (an optional key may also be null).
+REQUEST_MODELS: list[type[BaseModel]] = [schemas.SaveCredentialsBody, schemas.CompleteBody]
 SECURITY_SCHEME = "bearerAuth"
-PROVIDER_ID = {"type": "string", "pattern": "^[a-z0-9_-]{1,64}$", "examples": ["zendesk"]}
+# The default port of make dev (PORT in the Makefile, devserver/__main__.py).
+LOCAL_PORT = 3000
+SERVERS = [
+    {
+        "url": "https://{api_id}.execute-api.{region}.amazonaws.com",
+        "description": "A deployed stack: its ApiUrl output (the $default stage), or PublicApiUrl.",
+        "variables": {
+            "api_id": {"default": "abc123", "description": "The HTTP API's id."},
+            "region": {"default": "eu-west-1", "description": "The stack's AWS region."},
+        },
+    },
+    {"url": f"http://127.0.0.1:{LOCAL_PORT}", "description": "make dev (PORT, default 3000)."},
+]
 
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _json(description: str, schema: dict[str, Any], headers: dict[str, Any] | None = None) -> dict[str, Any]:
-    answer: dict[str, Any] = {"description": description}
-    if headers:
-        answer["headers"] = headers
-    answer["content"] = {"application/json": {"schema": schema}}
-    return answer
-
-
-def _header(description: str, **schema: Any) -> dict[str, Any]:
-    return {"description": description, "schema": {"type": "string", **schema}}
-
-
-NO_STORE = {"Cache-Control": _header("Never cached.", const="no-store")}
-REDIRECT_HEADERS = {
-    "Location": _header("Where the browser goes next."),
-    **NO_STORE,
-    "Referrer-Policy": _header("No referrer leaves with the redirect.", const="no-referrer"),
-}
-
-
-def _error(description: str) -> dict[str, Any]:
-    return _json(description, _ref("ErrorBody"), NO_STORE)
-
-
-SERVER_FAULTS = {
-    "500": _error(
-        "misconfigured: the stack cannot use its table, key, bus or queue (the message names which), "
-        "or internal_error: a bug on our side."
-    ),
-    "503": _json(
-        "service_unavailable: an AWS service was throttled, failed or did not answer in time.",
-        _ref("ErrorBody"),
-        {**NO_STORE, "Retry-After": _header("Seconds to wait before trying again.", pattern="^[0-9]+$")},
-    ),
-}
-
-
-def _authenticated(responses: dict[str, Any]) -> dict[str, Any]:
-    """Responses every route behind the JWT authorizer may also give."""
-    return {
-        **responses,
-        **SERVER_FAULTS,
-        "401": _json(
-            "No valid token, or no org or user in it (API Gateway's authorizer answers {message}).",
-            {"anyOf": [_ref("ErrorBody"), _ref("GatewayMessage")]},
-        ),
-        "429": _json(
-            "Throttled by the HTTP API (ThrottlingRateLimit, ThrottlingBurstLimit).", _ref("GatewayMessage")
-        ),
-    }
-
-
-def _query(name: str, description: str, *, required: bool = False, **schema: Any) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "query",
-        "required": required,
-        "description": description,
-        "schema": {"type": "string", **schema},
-    }
-
-
-PROVIDER_PATH = {"name": "provider", "in": "path", "required": True, "schema": PROVIDER_ID}
-PAYLOAD_TOO_LARGE = _error("The body is larger than MAX_BODY_BYTES (16 KiB).")
-FORBIDDEN = _error("forbidden: the caller is not an org admin (AdminClaim).")
 
 OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/integrations"): {
@@ -128,7 +103,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "release only: deprecated.",
         "parameters": [
             {
-                **_query(
+                **query(
                     "include",
                     "Deprecated: catalog returns every provider with the org's connection (IntegrationList).",
                     enum=["catalog"],
@@ -136,15 +111,16 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                 "deprecated": True,
             }
         ],
-        "responses": _authenticated(
+        "responses": authenticated(
             {
-                "200": _json(
+                "200": json_answer(
                     "This org's connections; with include=catalog (deprecated), an IntegrationList.",
-                    {"anyOf": [_ref("ConnectionList"), _ref("IntegrationList")]},
-                    NO_STORE,
+                    {"anyOf": [ref("ConnectionList"), ref("IntegrationList")]},
+                    JSON_HEADERS,
                 ),
-                "400": _error("invalid_request: include takes one value, catalog."),
-            }
+                "400": error(400, "invalid_request: include takes one value, catalog.", "invalid_request"),
+            },
+            *STORE_FAULTS,
         ),
     },
     ("GET", "/providers"): {
@@ -163,19 +139,21 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
             }
         ],
         "responses": {
-            "200": _json(
+            "200": json_answer(
                 "The catalogue.",
-                _ref("Catalogue"),
+                ref("Catalogue"),
                 {
-                    "ETag": _header("A strong tag of this body."),
-                    "Cache-Control": _header("Cacheable.", const="public, max-age=300"),
+                    **CATALOGUE_HEADERS,
+                    "Content-Encoding": header(
+                        "gzip when the request's Accept-Encoding takes it.", required=False, const="gzip"
+                    ),
                 },
             ),
             "304": {
-                "description": "The catalogue held (If-None-Match) is current.",
-                "headers": {"ETag": _header("The current tag.")},
+                "description": "The catalogue held (If-None-Match) is current; no body.",
+                "headers": CATALOGUE_HEADERS,
             },
-            **SERVER_FAULTS,
+            **faults("internal_error", service=False),
         },
     },
     ("POST", "/integrations"): {
@@ -183,52 +161,60 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "summary": "Save (create or replace) the org's OAuth app or API key for one provider",
         "description": "Needs an org admin when AdminClaim is set. Secrets are stored envelope-encrypted "
         "and never returned. OAuth providers go to pending_setup, API-key providers to active.",
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": _ref("SaveCredentialsBody")}},
-        },
-        "responses": _authenticated(
+        "requestBody": body("SaveCredentialsBody"),
+        "responses": authenticated(
             {
-                "200": _json("The provider's entry, as in the list.", _ref("Integration"), NO_STORE),
-                "400": _error("invalid_request: not JSON, wrong shape or unknown top-level fields."),
-                "403": FORBIDDEN,
-                "404": _error("unknown_provider."),
-                "409": _error("conflict: the connection changed meanwhile; try again."),
-                "413": PAYLOAD_TOO_LARGE,
-                "422": _error(
-                    "validation_error: fields that fail the provider's rules, named in details.fields."
+                "200": json_answer(
+                    "The provider's entry joined with the connection.", ref("Integration"), JSON_HEADERS
                 ),
-                "424": _error(
+                "400": error(
+                    400,
+                    "invalid_request: not JSON, wrong shape or unknown top-level fields.",
+                    "invalid_request",
+                ),
+                "403": forbidden(),
+                "404": error(404, "unknown_provider.", "unknown_provider"),
+                "409": error(409, "conflict: the connection changed meanwhile; try again.", "conflict"),
+                "413": too_large(),
+                "422": error(
+                    422,
+                    "validation_error: fields that fail the provider's rules, named in details.fields.",
+                    "validation_error",
+                ),
+                "424": error(
+                    424,
                     "provider_unavailable: a provider call the save depends on failed for now; "
-                    "details.step names it (discovery). Nothing was stored."
+                    "details.step names it (discovery). Nothing was stored.",
+                    "provider_unavailable",
                 ),
-            }
+            },
+            *STORE_FAULTS,
         ),
     },
     ("GET", "/oauth/start"): {
         "operationId": "startOAuth",
         "summary": "Start the authorization-code flow with the org's own client id",
-        "description": "Needs an org admin when AdminClaim is set. With Accept: application/json the answer "
-        "is the authorize URL; otherwise a 302 to it. With BrowserBinding on, either answer sets an "
-        "HttpOnly cookie scoped to the callback path.",
+        "description": "Needs an org admin when AdminClaim is set. The Accept header decides the answer: "
+        "one naming application/json gets 200 {authorize_url} (a fetch() with a bearer token cannot "
+        "follow a redirect for the browser); any other gets a 302 to the same URL. With BrowserBinding "
+        "on, either answer sets an HttpOnly cookie scoped to the callback path.",
         "parameters": [
-            _query("provider", "The provider's id.", required=True, examples=["zendesk"]),
-            _query(
+            query("provider", "The provider's id.", required=True, examples=["zendesk"]),
+            query(
                 "return_to",
-                "A path on the frontend to return to (/settings/integrations); anything else is refused.",
+                "A path on the frontend to return to (/settings/integrations), without the parameters the "
+                "callback adds (integration, status, error, completion); anything else is refused.",
                 examples=["/settings/integrations"],
             ),
-        ],
-        "responses": _authenticated(
             {
-                "200": _json("Where to send the browser.", _ref("AuthorizeUrl"), NO_STORE),
-                "302": {"description": "To the provider's authorization page.", "headers": REDIRECT_HEADERS},
-                "400": _error("invalid_request: no provider, a repeated parameter or a bad return_to."),
-                "403": FORBIDDEN,
-                "404": _error("unknown_provider, or integration_not_configured: save credentials first."),
-                "422": _error("unsafe_url: the saved settings give an address that is not allowed."),
-            }
-        ),
+                "name": "Accept",
+                "in": "header",
+                "required": False,
+                "description": "application/json: the 200 answer; anything else (or none): the 302.",
+                "schema": {"type": "string", "examples": ["application/json"]},
+            },
+        ],
+        "responses": authenticated(start_answers(), *STORE_FAULTS),
     },
     ("POST", "/oauth/complete"): {
         "operationId": "completeOAuth",
@@ -236,103 +222,136 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "description": "After a callback redirect with status=pending_completion, the frontend sends the "
         "completion parameter with the signed-in user's JWT. Only the user who started the flow, in the "
         "same org, may complete it; the code is exchanged then. Single use, valid for 5 minutes.",
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "type": "object",
-                        "required": ["completion"],
-                        "additionalProperties": False,
-                        "properties": {"completion": {"type": "string", "pattern": "^[A-Za-z0-9_-]{43}$"}},
-                    }
-                }
-            },
-        },
-        "responses": _authenticated(
+        "requestBody": body("CompleteBody"),
+        "responses": authenticated(
             {
-                "200": _json(
+                "200": json_answer(
                     "The outcome of the exchange (every provider outcome is a 200).",
-                    {
-                        "type": "object",
-                        "required": ["integration", "status"],
-                        "additionalProperties": False,
-                        "properties": {
-                            "integration": PROVIDER_ID,
-                            "status": {"enum": ["active", "error"]},
-                            "error": {"type": "string", "description": "A reason code (the reason table)."},
-                        },
-                    },
-                    NO_STORE,
+                    ref("CompletionResult"),
+                    JSON_HEADERS,
                 ),
-                "400": _error("invalid_completion: unknown, expired or used; invalid_request: a wrong body."),
-                "403": _error("flow_not_yours: another user or org started it (the handle stays usable)."),
-                "413": PAYLOAD_TOO_LARGE,
-            }
+                "400": error(
+                    400,
+                    "invalid_completion: unknown, expired or used; invalid_request: not JSON or a "
+                    "wrong body.",
+                    "invalid_completion",
+                    "invalid_request",
+                ),
+                "403": error(
+                    403,
+                    "flow_not_yours: another user or org started it (the handle stays usable).",
+                    "flow_not_yours",
+                ),
+                "413": too_large(),
+            },
+            *SEALED_FAULTS,
         ),
     },
     ("GET", "/oauth/callback/{provider}"): {
         "operationId": "oauthCallback",
         "summary": "Where the provider sends the browser back; never called by a frontend",
         "description": "Consumes the state and ends with a 302 to a FrontendUrl origin (the one that "
-        "started the flow when listed, else the first) plus the return path, with "
-        "integration, status and (on failure) error in the query. A cookie-bound flow exchanges the code "
-        "here (status active or error); an unbound one parks it for its user (status=pending_completion "
+        "started the flow when listed, else the first) plus the return path, with the outcome in the "
+        "query (components/schemas/CallbackRedirect). A cookie-bound flow exchanges the code here "
+        "(status active or error); an unbound one parks it for its user (status=pending_completion "
         "and completion, for POST /oauth/complete).",
         "parameters": [
             PROVIDER_PATH,
-            _query("state", "The state sent to the provider at start."),
-            _query("code", "The authorization code."),
-            _query("error", "The provider's error code (access_denied, ...)."),
-            _query("error_description", "The provider's error text; never shown or stored."),
-            _query("error_uri", "Ignored."),
-            _query("iss", "The issuer (RFC 9207); must equal the expected one where known."),
+            query("state", "The state sent to the provider at start."),
+            query("code", "The authorization code."),
+            query("error", "The provider's error code (access_denied, ...)."),
+            query("error_description", "The provider's error text; never shown or stored."),
+            query("error_uri", "Ignored."),
+            query("iss", "The issuer (RFC 9207); must equal the expected one where known."),
         ],
-        "responses": {
-            "302": {
-                "description": "To the frontend, with the outcome in the query.",
-                "headers": REDIRECT_HEADERS,
-            },
-            "400": _error(
-                "invalid_state (unknown, expired, used, or another provider's), or invalid_request."
-            ),
-            "404": _error("unknown_provider."),
-            **SERVER_FAULTS,
-        },
+        "responses": callback_answers(),
     },
     ("DELETE", "/integrations/{provider}"): {
         "operationId": "disconnect",
         "summary": "Revoke the tokens where the provider can, and forget the connection",
         "parameters": [PROVIDER_PATH],
-        "responses": _authenticated(
+        "responses": authenticated(
             {
-                "204": {"description": "Deleted.", "headers": NO_STORE},
-                "403": FORBIDDEN,
-                "404": _error("unknown_provider, or integration_not_configured: nothing to delete."),
-            }
+                "204": {"description": "Deleted; no body.", "headers": NO_STORE},
+                "403": forbidden(),
+                "404": error(
+                    404,
+                    "unknown_provider, or integration_not_configured: nothing to delete.",
+                    "unknown_provider",
+                    "integration_not_configured",
+                ),
+            },
+            *STORE_FAULTS,
         ),
     },
     ("DELETE", "/integrations/{provider}/tokens"): {
         "operationId": "dropTokens",
         "summary": "Revoke and forget the tokens, keep the credentials (back to pending_setup)",
         "parameters": [PROVIDER_PATH],
-        "responses": _authenticated(
+        "responses": authenticated(
             {
-                "204": {"description": "The tokens are gone.", "headers": NO_STORE},
-                "400": _error("invalid_request: the provider does not use OAuth."),
-                "403": FORBIDDEN,
-                "404": _error("unknown_provider, or integration_not_configured."),
-            }
+                "204": {"description": "The tokens are gone; no body.", "headers": NO_STORE},
+                "400": error(400, "invalid_request: the provider does not use OAuth.", "invalid_request"),
+                "403": forbidden(),
+                "404": error(
+                    404,
+                    "unknown_provider, or integration_not_configured.",
+                    "unknown_provider",
+                    "integration_not_configured",
+                ),
+            },
+            *STORE_FAULTS,
         ),
     },
 }
 
 
-def component_schemas() -> dict[str, Any]:
+def _not_null(prop: dict[str, Any]) -> dict[str, Any]:
+    """An omitted key's schema: its value's type only (the null branch and the null default removed)."""
+    prop = {k: v for k, v in prop.items() if not (k == "default" and v is None)}
+    branches = prop.get("anyOf")
+    if branches and {"type": "null"} in branches:
+        rest = [b for b in branches if b != {"type": "null"}]
+        del prop["anyOf"]
+        prop = {**rest[0], **prop} if len(rest) == 1 else {"anyOf": rest, **prop}
+    return prop
+
+
+def one_rule_for_optional_keys(schema: dict[str, Any]) -> dict[str, Any]:
+    """A response object's key the server may leave out is not required and never null (docs/api.md)."""
+    if "properties" not in schema:
+        return schema
+    required = set(schema.get("required", []))
+    properties = {
+        name: prop if name in required else _not_null(prop) for name, prop in schema["properties"].items()
+    }
+    return {**schema, "properties": properties}
+
+
+def _definitions(models: list[type[BaseModel]]) -> dict[str, Any]:
     _, top = models_json_schema(
-        [(model, "validation") for model in MODELS], ref_template="#/components/schemas/{model}"
+        [(m, "validation") for m in models], ref_template="#/components/schemas/{model}"
     )
-    return dict(sorted(top["$defs"].items()))
+    return dict(top["$defs"])
+
+
+def component_schemas() -> dict[str, Any]:
+    answers = {name: one_rule_for_optional_keys(s) for name, s in _definitions(RESPONSE_MODELS).items()}
+    requests = _definitions(REQUEST_MODELS)
+    shared = set(answers) & set(requests)
+    if any(answers[name] != requests[name] for name in shared):
+        raise SystemExit(f"a schema is both a request and an answer: {sorted(shared)}")
+    return dict(sorted({**requests, **answers}.items()))
+
+
+def error_codes_in_use() -> set[str]:
+    """Every error code some operation's response lists (x-error-codes)."""
+    return {
+        code
+        for operation in OPERATIONS.values()
+        for response in operation["responses"].values()
+        for code in response.get("x-error-codes", [])
+    }
 
 
 def template_routes() -> list[Route]:
@@ -345,6 +364,10 @@ def build() -> dict[str, Any]:
         missing = sorted(set(routes) - set(OPERATIONS))
         unknown = sorted(set(OPERATIONS) - set(routes))
         raise SystemExit(f"routes without documentation: {missing}; documented but not routed: {unknown}")
+    if error_codes_in_use() != set(HTTP_ERROR_CODES):
+        raise SystemExit(
+            f"HTTP error codes no route answers: {sorted(set(HTTP_ERROR_CODES) - error_codes_in_use())}"
+        )
     paths: dict[str, dict[str, Any]] = {}
     for (method, path), operation in OPERATIONS.items():
         entry = dict(operation)
@@ -356,11 +379,13 @@ def build() -> dict[str, Any]:
         "info": {
             "title": "Bring-your-own OAuth app API",
             "version": "1",
-            "description": "Generated by scripts/gen_openapi.py from byoc.schemas and template.yaml; "
+            "description": "Generated by scripts/gen_openapi.py from byoc.schemas, the code's lists of "
+            "error codes (byoc.errors.ERROR_CODES) and reason codes (byoc.model.REASONS) and template.yaml; "
             "do not edit. Every route but the OAuth callback needs a JWT from the product's identity "
             "provider (locally the X-Org-Id, X-User-Id and X-Org-Role headers stand in for its claims). "
             "See docs/api.md.",
         },
+        "servers": SERVERS,
         "security": [{SECURITY_SCHEME: []}],
         "paths": dict(sorted(paths.items())),
         "components": {

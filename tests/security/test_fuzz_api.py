@@ -6,6 +6,8 @@ generated requests, valid and invalid, checked with:
 
 * ``not_a_server_error``: no 5xx, whatever the input;
 * ``response_schema_conformance``: every answer matches the document;
+* ``status_code_conformance``, ``content_type_conformance`` and ``response_headers_conformance``:
+  every status is one the operation lists, with its media type and its documented headers;
 * ``negative_data_rejection``: a request the document says is invalid gets a 4xx;
 * ``ignored_auth``: an operation that needs the bearer token refuses a request without it, and
   one with an invalid token.
@@ -34,9 +36,12 @@ import schemathesis
 from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
     ignored_auth,
     negative_data_rejection,
+    response_headers_conformance,
     response_schema_conformance,
+    status_code_conformance,
 )
 
 from byoc import container
@@ -48,7 +53,15 @@ pytestmark = pytest.mark.fuzz
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "local-admin-token"
 CLAIM_HEADERS = ("X-Org-Id", "X-User-Id", "X-Org-Role")
-CHECKS = [not_a_server_error, response_schema_conformance, negative_data_rejection, ignored_auth]
+CHECKS = [
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    negative_data_rejection,
+    ignored_auth,
+]
 # Bounded: a few dozen requests per operation and phase keep the whole run well under a minute.
 CONFIG = SchemathesisConfig.from_dict(
     {

@@ -150,3 +150,41 @@ def test_the_list_functions_import_neither_pydantic_nor_httpx_nor_cryptography(f
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+def _nullable(prop: dict[str, Any]) -> bool:
+    return (
+        {"type": "null"} in prop.get("anyOf", [])
+        or prop.get("type") == "null"
+        or prop.get("default", 0) is None
+    )
+
+
+@pytest.mark.parametrize(
+    "name", sorted(set(DOC["components"]["schemas"]) - {"SaveCredentialsBody", "CompleteBody"})
+)
+def test_one_rule_for_optional_keys_in_every_answer(name):
+    """A key the server always sends is required (null when unknown); one it may leave out is not
+    required and never null (docs/api.md, Optional fields)."""
+    schema = DOC["components"]["schemas"][name]
+    required = set(schema.get("required", []))
+    for key, prop in schema.get("properties", {}).items():
+        if key not in required:
+            assert not _nullable(prop), f"{name}.{key}: optional, so it is left out, never null"
+
+
+def test_the_servers_are_a_deployed_stack_and_make_dev():
+    deployed, local = DOC["servers"]
+    assert deployed["url"] == "https://{api_id}.execute-api.{region}.amazonaws.com"
+    assert set(deployed["variables"]) == {"api_id", "region"}
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "PORT ?= 3000" in makefile and local["url"] == "http://127.0.0.1:3000"
+
+
+def test_every_route_documents_api_gateways_own_answers():
+    for (method, path), operation in operations().items():
+        responses = operation["responses"]
+        for status in ("429", "500", "503") + (() if operation.get("security") == [] else ("401",)):
+            assert "GatewayMessage" in json.dumps(responses[status]), (method, path, status)
+        if "requestBody" in operation:
+            assert "GatewayMessage" in json.dumps(responses["413"]), (method, path)

@@ -71,7 +71,7 @@ export interface paths {
         };
         /**
          * Where the provider sends the browser back; never called by a frontend
-         * @description Consumes the state and ends with a 302 to FrontendUrl plus the return path, with integration, status and (on failure) error in the query. A cookie-bound flow exchanges the code here (status active or error); an unbound one parks it for its user (status=pending_completion and completion, for POST /oauth/complete).
+         * @description Consumes the state and ends with a 302 to a FrontendUrl origin (the one that started the flow when listed, else the first) plus the return path, with the outcome in the query (components/schemas/CallbackRedirect). A cookie-bound flow exchanges the code here (status active or error); an unbound one parks it for its user (status=pending_completion and completion, for POST /oauth/complete).
          */
         get: operations["oauthCallback"];
         put?: never;
@@ -111,7 +111,7 @@ export interface paths {
         };
         /**
          * Start the authorization-code flow with the org's own client id
-         * @description Needs an org admin when AdminClaim is set. With Accept: application/json the answer is the authorize URL; otherwise a 302 to it. With BrowserBinding on, either answer sets an HttpOnly cookie scoped to the callback path.
+         * @description Needs an org admin when AdminClaim is set. The Accept header decides the answer: one naming application/json gets 200 {authorize_url} (a fetch() with a bearer token cannot follow a redirect for the browser); any other gets a 302 to the same URL. With BrowserBinding on, either answer sets an HttpOnly cookie scoped to the callback path.
          */
         get: operations["startOAuth"];
         put?: never;
@@ -157,11 +157,49 @@ export interface components {
              */
             authorize_url: string;
         };
+        /**
+         * AwsResource
+         * @description ``misconfigured``'s details when an AWS service refused a call: which resource, and its error code.
+         */
+        AwsResource: {
+            /**
+             * Resource
+             * @enum {string}
+             */
+            resource: "table" | "key" | "bus" | "queue" | "AWS service";
+            /**
+             * Aws Code
+             * @example AccessDeniedException
+             */
+            aws_code: string;
+        };
+        /**
+         * CallbackRedirect
+         * @description The query of the callback's redirect: ``FrontendUrl`` + ``return_to`` (its own query kept, first)
+         *     + these parameters. Other keys are return_to's own, never one of these names.
+         */
+        CallbackRedirect: components["schemas"]["RedirectActive"] | components["schemas"]["RedirectError"] | components["schemas"]["RedirectPending"];
         /** Catalogue */
         Catalogue: {
             /** Providers */
             providers: components["schemas"]["ProviderEntry"][];
         };
+        /**
+         * CompleteBody
+         * @description ``POST /oauth/complete``: the completion parameter of the callback's redirect.
+         */
+        CompleteBody: {
+            /**
+             * Completion
+             * @description The redirect's completion parameter.
+             */
+            completion: string;
+        };
+        /**
+         * CompletionResult
+         * @description ``POST /oauth/complete``'s answer: every outcome of the exchange is a 200.
+         */
+        CompletionResult: components["schemas"]["OutcomeActive"] | components["schemas"]["OutcomeError"];
         /**
          * Connection
          * @description This org's connection to one provider (only providers it saved credentials for are listed).
@@ -172,11 +210,8 @@ export interface components {
              * @description status == "active"
              */
             connected: boolean;
-            /**
-             * Status Reason
-             * @description A stable code when status is error (access_denied, invalid_client, ...).
-             */
-            status_reason: string | null;
+            /** @description A stable code when status is error (access_denied, invalid_client, ...); null otherwise. */
+            status_reason: components["schemas"]["StatusReason"] | null;
             /** Status Message */
             status_message: string | null;
             /**
@@ -213,9 +248,8 @@ export interface components {
             /**
              * User Scopes
              * @description Slack only: the user-token scopes the next sign-in asks for.
-             * @default null
              */
-            user_scopes?: string[] | null;
+            user_scopes?: string[];
             /**
              * Granted Scopes
              * @description What the provider says it granted (its token answer's scope); null when it did not say.
@@ -245,14 +279,16 @@ export interface components {
         ErrorBody: {
             error: components["schemas"]["ErrorDetail"];
         };
+        /**
+         * ErrorCode
+         * @description What error.code may say (byoc.errors.ERROR_CODES; docs/api.md, Errors).
+         * @enum {string}
+         */
+        ErrorCode: "invalid_request" | "invalid_state" | "invalid_completion" | "unauthorized" | "forbidden" | "flow_not_yours" | "unknown_provider" | "integration_not_configured" | "conflict" | "payload_too_large" | "validation_error" | "unsafe_url" | "provider_unavailable" | "misconfigured" | "credentials_unreadable" | "internal_error" | "service_unavailable";
         /** ErrorDetail */
         ErrorDetail: {
-            /**
-             * Code
-             * @description A stable code, such as validation_error.
-             * @example validation_error
-             */
-            code: string;
+            /** @description A stable code, such as validation_error. */
+            code: components["schemas"]["ErrorCode"];
             /**
              * Message
              * @description For people; may change.
@@ -260,12 +296,24 @@ export interface components {
             message: string;
             /**
              * Details
-             * @description For validation_error: {fields: {name: reason}}; the values given are never echoed.
-             * @default null
+             * @description Only with validation_error (FieldProblems), provider_unavailable (ProviderStep) and misconfigured from an AWS refusal (AwsResource); left out otherwise.
              */
-            details?: {
-                [key: string]: unknown;
-            } | null;
+            details?: components["schemas"]["FieldProblems"] | components["schemas"]["ProviderStep"] | components["schemas"]["AwsResource"];
+        };
+        /**
+         * FieldProblems
+         * @description ``validation_error``'s details: what is wrong with each field (the values given are never echoed).
+         */
+        FieldProblems: {
+            /**
+             * Fields
+             * @example {
+             *       "subdomain": "has an invalid format (example: acme)"
+             *     }
+             */
+            fields: {
+                [key: string]: string;
+            };
         };
         /**
          * FieldView
@@ -296,35 +344,29 @@ export interface components {
             /**
              * Pattern
              * @description A regular expression the value must match.
-             * @default null
              */
-            pattern?: string | null;
-            /**
-             * Help
-             * @default null
-             */
-            help?: string | null;
-            /**
-             * Example
-             * @default null
-             */
-            example?: string | null;
+            pattern?: string;
+            /** Help */
+            help?: string;
+            /** Example */
+            example?: string;
             /**
              * Default
              * @description The preselected choice of a select.
-             * @default null
              */
-            default?: string | null;
+            default?: string;
             /**
              * Options
              * @description The choices of a select.
-             * @default null
              */
-            options?: string[] | null;
+            options?: string[];
         };
         /**
          * GatewayMessage
-         * @description API Gateway's own answers: the JWT authorizer's 401 and throttling's 429.
+         * @description API Gateway's own answers, before or instead of our function: the JWT authorizer's 401
+         *     (Unauthorized), throttling's 429 (Too Many Requests), a body over its limit (413), a function
+         *     that failed or was throttled (500 Internal Server Error), and one that did not answer in time
+         *     (503 Service Unavailable).
          */
         GatewayMessage: {
             /**
@@ -343,11 +385,8 @@ export interface components {
              * @description status == "active"
              */
             connected: boolean;
-            /**
-             * Status Reason
-             * @description A stable code when status is error (access_denied, invalid_client, ...).
-             */
-            status_reason: string | null;
+            /** @description A stable code when status is error (access_denied, invalid_client, ...); null otherwise. */
+            status_reason: components["schemas"]["StatusReason"] | null;
             /** Status Message */
             status_message: string | null;
             /**
@@ -384,9 +423,8 @@ export interface components {
             /**
              * User Scopes
              * @description Slack only: the user-token scopes the next sign-in asks for.
-             * @default null
              */
-            user_scopes?: string[] | null;
+            user_scopes?: string[];
             /**
              * Granted Scopes
              * @description What the provider says it granted (its token answer's scope); null when it did not say.
@@ -446,6 +484,34 @@ export interface components {
              */
             description: string;
         };
+        /** OutcomeActive */
+        OutcomeActive: {
+            /**
+             * Integration
+             * @example zendesk
+             */
+            integration: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            status: "active";
+        };
+        /** OutcomeError */
+        OutcomeError: {
+            /**
+             * Integration
+             * @example zendesk
+             */
+            integration: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            status: "error";
+            /** @description Why it failed (the reason table). */
+            error: components["schemas"]["StatusReason"];
+        };
         /**
          * ProviderEntry
          * @description One provider of the catalogue: what a frontend needs to draw its form.
@@ -481,6 +547,76 @@ export interface components {
             redirect_uri: string | null;
             /** Docs Url */
             docs_url: string | null;
+        };
+        /**
+         * ProviderStep
+         * @description ``provider_unavailable`` (424)'s details: which provider call the save depends on failed, and how.
+         */
+        ProviderStep: {
+            /**
+             * Step
+             * @constant
+             */
+            step: "discovery";
+            /** @example provider_timeout */
+            reason: components["schemas"]["StatusReason"];
+        };
+        /**
+         * RedirectActive
+         * @description Connected (a cookie-bound flow exchanged the code).
+         */
+        RedirectActive: {
+            /**
+             * Integration
+             * @example zendesk
+             */
+            integration: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            status: "active";
+        } & {
+            [key: string]: string;
+        };
+        /**
+         * RedirectError
+         * @description The flow failed; a working connection keeps its tokens.
+         */
+        RedirectError: {
+            /**
+             * Integration
+             * @example zendesk
+             */
+            integration: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            status: "error";
+            error: components["schemas"]["StatusReason"];
+        } & {
+            [key: string]: string;
+        };
+        /**
+         * RedirectPending
+         * @description The code waits for the user who started: send ``completion`` to ``POST /oauth/complete``.
+         */
+        RedirectPending: {
+            /**
+             * Integration
+             * @example zendesk
+             */
+            integration: string;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            status: "pending_completion";
+            /** Completion */
+            completion: string;
+        } & {
+            [key: string]: string;
         };
         /**
          * SaveCredentialsBody
@@ -580,6 +716,12 @@ export interface components {
          * @enum {string}
          */
         Status: "pending_setup" | "active" | "error";
+        /**
+         * StatusReason
+         * @description Why a connection or a flow failed (byoc.model.REASONS; docs/api.md, Reason codes).
+         * @enum {string}
+         */
+        StatusReason: "access_denied" | "invalid_client" | "invalid_grant" | "invalid_request" | "invalid_scope" | "unauthorized_client" | "unsupported_grant_type" | "unsupported_response_type" | "server_error" | "temporarily_unavailable" | "interaction_required" | "login_required" | "consent_required" | "account_selection_required" | "invalid_request_uri" | "invalid_request_object" | "request_not_supported" | "registration_not_supported" | "authorization_failed" | "browser_binding_failed" | "issuer_mismatch" | "issuer_missing" | "invalid_callback" | "credentials_changed" | "storage_failed" | "provider_error" | "invalid_token_response" | "untrusted_token_host" | "metadata_unavailable" | "provider_unavailable" | "provider_call_failed" | "provider_timeout" | "provider_unreachable" | "provider_response_too_large" | "provider_bad_response" | "unsafe_url" | "service_unavailable" | "misconfigured" | "token_expired";
     };
     responses: never;
     parameters: never;
@@ -608,7 +750,9 @@ export interface operations {
             200: {
                 headers: {
                     /** @description Never cached. */
-                    "Cache-Control"?: "no-store";
+                    "Cache-Control": "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options": "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
@@ -619,23 +763,39 @@ export interface operations {
             400: {
                 headers: {
                     /** @description Never cached. */
-                    "Cache-Control"?: "no-store";
+                    "Cache-Control": "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options": "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "invalid_request";
+                        };
+                    };
                 };
             };
-            /** @description No valid token, or no org or user in it (API Gateway's authorizer answers {message}). */
+            /** @description unauthorized: the token carries no org or no user. Or API Gateway's own {message: Unauthorized} (no valid JWT). */
             401: {
                 headers: {
+                    /** @description Never cached. */
+                    "Cache-Control"?: "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options"?: "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["GatewayMessage"];
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "unauthorized";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
                 };
             };
-            /** @description Throttled by the HTTP API (ThrottlingRateLimit, ThrottlingBurstLimit). */
+            /** @description Throttled by the HTTP API (ThrottlingRateLimit, ThrottlingBurstLimit): {message: Too Many Requests}. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -644,28 +804,42 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayMessage"];
                 };
             };
-            /** @description misconfigured: the stack cannot use its table, key, bus or queue (the message names which), or internal_error: a bug on our side. */
+            /** @description misconfigured: the stack cannot use its table, key, bus or queue (named). internal_error: a bug on our side. Or API Gateway's own {message: Internal Server Error} (the function failed, timed out or was throttled). */
             500: {
                 headers: {
                     /** @description Never cached. */
                     "Cache-Control"?: "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options"?: "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "misconfigured" | "internal_error";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
                 };
             };
-            /** @description service_unavailable: an AWS service was throttled, failed or did not answer in time. */
+            /** @description service_unavailable: an AWS service was throttled, failed or did not answer in time. Or API Gateway's own {message: Service Unavailable} (the function did not answer in time). */
             503: {
                 headers: {
                     /** @description Never cached. */
                     "Cache-Control"?: "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options"?: "nosniff";
                     /** @description Seconds to wait before trying again. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "service_unavailable";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
                 };
             };
         };
@@ -683,11 +857,13 @@ export interface operations {
             };
         };
         responses: {
-            /** @description The provider's entry, as in the list. */
+            /** @description The provider's entry joined with the connection. */
             200: {
                 headers: {
                     /** @description Never cached. */
-                    "Cache-Control"?: "no-store";
+                    "Cache-Control": "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options": "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
@@ -698,89 +874,147 @@ export interface operations {
             400: {
                 headers: {
                     /** @description Never cached. */
-                    "Cache-Control"?: "no-store";
+                    "Cache-Control": "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options": "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "invalid_request";
+                        };
+                    };
                 };
             };
-            /** @description No valid token, or no org or user in it (API Gateway's authorizer answers {message}). */
+            /** @description unauthorized: the token carries no org or no user. Or API Gateway's own {message: Unauthorized} (no valid JWT). */
             401: {
                 headers: {
+                    /** @description Never cached. */
+                    "Cache-Control"?: "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options"?: "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["GatewayMessage"];
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "unauthorized";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
                 };
             };
             /** @description forbidden: the caller is not an org admin (AdminClaim). */
             403: {
                 headers: {
                     /** @description Never cached. */
-                    "Cache-Control"?: "no-store";
+                    "Cache-Control": "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options": "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "forbidden";
+                        };
+                    };
                 };
             };
             /** @description unknown_provider. */
             404: {
                 headers: {
                     /** @description Never cached. */
-                    "Cache-Control"?: "no-store";
+                    "Cache-Control": "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options": "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "unknown_provider";
+                        };
+                    };
                 };
             };
             /** @description conflict: the connection changed meanwhile; try again. */
             409: {
                 headers: {
                     /** @description Never cached. */
-                    "Cache-Control"?: "no-store";
+                    "Cache-Control": "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options": "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "conflict";
+                        };
+                    };
                 };
             };
-            /** @description The body is larger than MAX_BODY_BYTES (16 KiB). */
+            /** @description payload_too_large: the body is larger than MAX_BODY_BYTES (16 KiB). Or API Gateway's own {message: Request Entity Too Large} (a body over its 10 MB limit). */
             413: {
                 headers: {
                     /** @description Never cached. */
                     "Cache-Control"?: "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options"?: "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "payload_too_large";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
                 };
             };
             /** @description validation_error: fields that fail the provider's rules, named in details.fields. */
             422: {
                 headers: {
                     /** @description Never cached. */
-                    "Cache-Control"?: "no-store";
+                    "Cache-Control": "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options": "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "validation_error";
+                        };
+                    };
                 };
             };
             /** @description provider_unavailable: a provider call the save depends on failed for now; details.step names it (discovery). Nothing was stored. */
             424: {
                 headers: {
                     /** @description Never cached. */
-                    "Cache-Control"?: "no-store";
+                    "Cache-Control": "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options": "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "provider_unavailable";
+                        };
+                    };
                 };
             };
-            /** @description Throttled by the HTTP API (ThrottlingRateLimit, ThrottlingBurstLimit). */
+            /** @description Throttled by the HTTP API (ThrottlingRateLimit, ThrottlingBurstLimit): {message: Too Many Requests}. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -789,28 +1023,42 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayMessage"];
                 };
             };
-            /** @description misconfigured: the stack cannot use its table, key, bus or queue (the message names which), or internal_error: a bug on our side. */
+            /** @description misconfigured: the stack cannot use its table, key, bus or queue (named). internal_error: a bug on our side. Or API Gateway's own {message: Internal Server Error} (the function failed, timed out or was throttled). */
             500: {
                 headers: {
                     /** @description Never cached. */
                     "Cache-Control"?: "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options"?: "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "misconfigured" | "internal_error";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
                 };
             };
-            /** @description service_unavailable: an AWS service was throttled, failed or did not answer in time. */
+            /** @description service_unavailable: an AWS service was throttled, failed or did not answer in time. Or API Gateway's own {message: Service Unavailable} (the function did not answer in time). */
             503: {
                 headers: {
                     /** @description Never cached. */
                     "Cache-Control"?: "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options"?: "nosniff";
                     /** @description Seconds to wait before trying again. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "service_unavailable";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
                 };
             };
         };
@@ -826,47 +1074,70 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Deleted. */
+            /** @description Deleted; no body. */
             204: {
                 headers: {
                     /** @description Never cached. */
-                    "Cache-Control"?: "no-store";
+                    "Cache-Control": "no-store";
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description No valid token, or no org or user in it (API Gateway's authorizer answers {message}). */
+            /** @description unauthorized: the token carries no org or no user. Or API Gateway's own {message: Unauthorized} (no valid JWT). */
             401: {
                 headers: {
+                    /** @description Never cached. */
+                    "Cache-Control"?: "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options"?: "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["GatewayMessage"];
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "unauthorized";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
                 };
             };
             /** @description forbidden: the caller is not an org admin (AdminClaim). */
             403: {
                 headers: {
                     /** @description Never cached. */
-                    "Cache-Control"?: "no-store";
+                    "Cache-Control": "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options": "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "forbidden";
+                        };
+                    };
                 };
             };
             /** @description unknown_provider, or integration_not_configured: nothing to delete. */
             404: {
                 headers: {
                     /** @description Never cached. */
-                    "Cache-Control"?: "no-store";
+                    "Cache-Control": "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options": "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "unknown_provider" | "integration_not_configured";
+                        };
+                    };
                 };
             };
-            /** @description Throttled by the HTTP API (ThrottlingRateLimit, ThrottlingBurstLimit). */
+            /** @description Throttled by the HTTP API (ThrottlingRateLimit, ThrottlingBurstLimit): {message: Too Many Requests}. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -875,28 +1146,42 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayMessage"];
                 };
             };
-            /** @description misconfigured: the stack cannot use its table, key, bus or queue (the message names which), or internal_error: a bug on our side. */
+            /** @description misconfigured: the stack cannot use its table, key, bus or queue (named). internal_error: a bug on our side. Or API Gateway's own {message: Internal Server Error} (the function failed, timed out or was throttled). */
             500: {
                 headers: {
                     /** @description Never cached. */
                     "Cache-Control"?: "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options"?: "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "misconfigured" | "internal_error";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
                 };
             };
-            /** @description service_unavailable: an AWS service was throttled, failed or did not answer in time. */
+            /** @description service_unavailable: an AWS service was throttled, failed or did not answer in time. Or API Gateway's own {message: Service Unavailable} (the function did not answer in time). */
             503: {
                 headers: {
                     /** @description Never cached. */
                     "Cache-Control"?: "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options"?: "nosniff";
                     /** @description Seconds to wait before trying again. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "service_unavailable";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
                 };
             };
         };
@@ -912,11 +1197,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The tokens are gone. */
+            /** @description The tokens are gone; no body. */
             204: {
                 headers: {
                     /** @description Never cached. */
-                    "Cache-Control"?: "no-store";
+                    "Cache-Control": "no-store";
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -925,45 +1210,75 @@ export interface operations {
             400: {
                 headers: {
                     /** @description Never cached. */
-                    "Cache-Control"?: "no-store";
+                    "Cache-Control": "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options": "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "invalid_request";
+                        };
+                    };
                 };
             };
-            /** @description No valid token, or no org or user in it (API Gateway's authorizer answers {message}). */
+            /** @description unauthorized: the token carries no org or no user. Or API Gateway's own {message: Unauthorized} (no valid JWT). */
             401: {
                 headers: {
+                    /** @description Never cached. */
+                    "Cache-Control"?: "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options"?: "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["GatewayMessage"];
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "unauthorized";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
                 };
             };
             /** @description forbidden: the caller is not an org admin (AdminClaim). */
             403: {
                 headers: {
                     /** @description Never cached. */
-                    "Cache-Control"?: "no-store";
+                    "Cache-Control": "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options": "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "forbidden";
+                        };
+                    };
                 };
             };
             /** @description unknown_provider, or integration_not_configured. */
             404: {
                 headers: {
                     /** @description Never cached. */
-                    "Cache-Control"?: "no-store";
+                    "Cache-Control": "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options": "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "unknown_provider" | "integration_not_configured";
+                        };
+                    };
                 };
             };
-            /** @description Throttled by the HTTP API (ThrottlingRateLimit, ThrottlingBurstLimit). */
+            /** @description Throttled by the HTTP API (ThrottlingRateLimit, ThrottlingBurstLimit): {message: Too Many Requests}. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -972,28 +1287,42 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayMessage"];
                 };
             };
-            /** @description misconfigured: the stack cannot use its table, key, bus or queue (the message names which), or internal_error: a bug on our side. */
+            /** @description misconfigured: the stack cannot use its table, key, bus or queue (named). internal_error: a bug on our side. Or API Gateway's own {message: Internal Server Error} (the function failed, timed out or was throttled). */
             500: {
                 headers: {
                     /** @description Never cached. */
                     "Cache-Control"?: "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options"?: "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "misconfigured" | "internal_error";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
                 };
             };
-            /** @description service_unavailable: an AWS service was throttled, failed or did not answer in time. */
+            /** @description service_unavailable: an AWS service was throttled, failed or did not answer in time. Or API Gateway's own {message: Service Unavailable} (the function did not answer in time). */
             503: {
                 headers: {
                     /** @description Never cached. */
                     "Cache-Control"?: "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options"?: "nosniff";
                     /** @description Seconds to wait before trying again. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "service_unavailable";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
                 };
             };
         };
@@ -1022,63 +1351,100 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description To the frontend, with the outcome in the query. */
+            /** @description To the frontend, with the outcome in the query (CallbackRedirect). Every outcome after the state is used is this redirect. */
             302: {
                 headers: {
-                    /** @description Where the browser goes next. */
-                    Location?: string;
+                    /** @description FrontendUrl + return_to (its own query kept) + the outcome: integration, status (active, error or pending_completion), error (with status=error, a StatusReason) or completion (with pending_completion). The query's schema is x-query (components/schemas/CallbackRedirect). */
+                    Location: string;
                     /** @description Never cached. */
-                    "Cache-Control"?: "no-store";
+                    "Cache-Control": "no-store";
                     /** @description No referrer leaves with the redirect. */
-                    "Referrer-Policy"?: "no-referrer";
+                    "Referrer-Policy": "no-referrer";
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description invalid_state (unknown, expired, used, or another provider's), or invalid_request. */
+            /** @description invalid_state (unknown, expired, used, or another provider's), or invalid_request (a repeated parameter). */
             400: {
                 headers: {
                     /** @description Never cached. */
-                    "Cache-Control"?: "no-store";
+                    "Cache-Control": "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options": "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "invalid_state" | "invalid_request";
+                        };
+                    };
                 };
             };
             /** @description unknown_provider. */
             404: {
                 headers: {
                     /** @description Never cached. */
-                    "Cache-Control"?: "no-store";
+                    "Cache-Control": "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options": "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "unknown_provider";
+                        };
+                    };
                 };
             };
-            /** @description misconfigured: the stack cannot use its table, key, bus or queue (the message names which), or internal_error: a bug on our side. */
+            /** @description Throttled by the HTTP API (ThrottlingRateLimit, ThrottlingBurstLimit): {message: Too Many Requests}. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description misconfigured: the stack cannot use its table, key, bus or queue (named). credentials_unreadable: the stored credentials cannot be read. internal_error: a bug on our side. Or API Gateway's own {message: Internal Server Error} (the function failed, timed out or was throttled). */
             500: {
                 headers: {
                     /** @description Never cached. */
                     "Cache-Control"?: "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options"?: "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "misconfigured" | "credentials_unreadable" | "internal_error";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
                 };
             };
-            /** @description service_unavailable: an AWS service was throttled, failed or did not answer in time. */
+            /** @description service_unavailable: an AWS service was throttled, failed or did not answer in time. Or API Gateway's own {message: Service Unavailable} (the function did not answer in time). */
             503: {
                 headers: {
                     /** @description Never cached. */
                     "Cache-Control"?: "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options"?: "nosniff";
                     /** @description Seconds to wait before trying again. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "service_unavailable";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
                 };
             };
         };
@@ -1092,9 +1458,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": {
-                    completion: string;
-                };
+                "application/json": components["schemas"]["CompleteBody"];
             };
         };
         responses: {
@@ -1102,63 +1466,88 @@ export interface operations {
             200: {
                 headers: {
                     /** @description Never cached. */
-                    "Cache-Control"?: "no-store";
+                    "Cache-Control": "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options": "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        /** @example zendesk */
-                        integration: string;
-                        /** @enum {unknown} */
-                        status: "active" | "error";
-                        /** @description A reason code (the reason table). */
-                        error?: string;
-                    };
+                    "application/json": components["schemas"]["CompletionResult"];
                 };
             };
-            /** @description invalid_completion: unknown, expired or used; invalid_request: a wrong body. */
+            /** @description invalid_completion: unknown, expired or used; invalid_request: not JSON or a wrong body. */
             400: {
                 headers: {
                     /** @description Never cached. */
-                    "Cache-Control"?: "no-store";
+                    "Cache-Control": "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options": "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "invalid_completion" | "invalid_request";
+                        };
+                    };
                 };
             };
-            /** @description No valid token, or no org or user in it (API Gateway's authorizer answers {message}). */
+            /** @description unauthorized: the token carries no org or no user. Or API Gateway's own {message: Unauthorized} (no valid JWT). */
             401: {
                 headers: {
+                    /** @description Never cached. */
+                    "Cache-Control"?: "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options"?: "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["GatewayMessage"];
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "unauthorized";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
                 };
             };
             /** @description flow_not_yours: another user or org started it (the handle stays usable). */
             403: {
                 headers: {
                     /** @description Never cached. */
-                    "Cache-Control"?: "no-store";
+                    "Cache-Control": "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options": "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "flow_not_yours";
+                        };
+                    };
                 };
             };
-            /** @description The body is larger than MAX_BODY_BYTES (16 KiB). */
+            /** @description payload_too_large: the body is larger than MAX_BODY_BYTES (16 KiB). Or API Gateway's own {message: Request Entity Too Large} (a body over its 10 MB limit). */
             413: {
                 headers: {
                     /** @description Never cached. */
                     "Cache-Control"?: "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options"?: "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "payload_too_large";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
                 };
             };
-            /** @description Throttled by the HTTP API (ThrottlingRateLimit, ThrottlingBurstLimit). */
+            /** @description Throttled by the HTTP API (ThrottlingRateLimit, ThrottlingBurstLimit): {message: Too Many Requests}. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1167,28 +1556,42 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayMessage"];
                 };
             };
-            /** @description misconfigured: the stack cannot use its table, key, bus or queue (the message names which), or internal_error: a bug on our side. */
+            /** @description misconfigured: the stack cannot use its table, key, bus or queue (named). credentials_unreadable: the stored credentials cannot be read. internal_error: a bug on our side. Or API Gateway's own {message: Internal Server Error} (the function failed, timed out or was throttled). */
             500: {
                 headers: {
                     /** @description Never cached. */
                     "Cache-Control"?: "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options"?: "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "misconfigured" | "credentials_unreadable" | "internal_error";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
                 };
             };
-            /** @description service_unavailable: an AWS service was throttled, failed or did not answer in time. */
+            /** @description service_unavailable: an AWS service was throttled, failed or did not answer in time. Or API Gateway's own {message: Service Unavailable} (the function did not answer in time). */
             503: {
                 headers: {
                     /** @description Never cached. */
                     "Cache-Control"?: "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options"?: "nosniff";
                     /** @description Seconds to wait before trying again. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "service_unavailable";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
                 };
             };
         };
@@ -1198,93 +1601,139 @@ export interface operations {
             query: {
                 /** @description The provider's id. */
                 provider: string;
-                /** @description A path on the frontend to return to (/settings/integrations); anything else is refused. */
+                /** @description A path on the frontend to return to (/settings/integrations), without the parameters the callback adds (integration, status, error, completion); anything else is refused. */
                 return_to?: string;
             };
-            header?: never;
+            header?: {
+                /** @description application/json: the 200 answer; anything else (or none): the 302. */
+                Accept?: string;
+            };
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Where to send the browser. */
+            /** @description With Accept: application/json (any Accept header naming it): where to send the browser. */
             200: {
                 headers: {
                     /** @description Never cached. */
-                    "Cache-Control"?: "no-store";
+                    "Cache-Control": "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description With BrowserBinding on only: the HttpOnly binding cookie, scoped to the callback path. */
+                    "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AuthorizeUrl"];
                 };
             };
-            /** @description To the provider's authorization page. */
+            /** @description Without Accept: application/json: to the provider's authorization page (the same URL as authorize_url), with no body. */
             302: {
                 headers: {
-                    /** @description Where the browser goes next. */
-                    Location?: string;
+                    /** @description The provider's authorization URL. */
+                    Location: string;
                     /** @description Never cached. */
-                    "Cache-Control"?: "no-store";
+                    "Cache-Control": "no-store";
                     /** @description No referrer leaves with the redirect. */
-                    "Referrer-Policy"?: "no-referrer";
+                    "Referrer-Policy": "no-referrer";
+                    /** @description With BrowserBinding on only: the HttpOnly binding cookie, scoped to the callback path. */
+                    "Set-Cookie"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description invalid_request: no provider, a repeated parameter or a bad return_to. */
+            /** @description invalid_request: no provider, a repeated parameter, a bad return_to, or a provider without OAuth. */
             400: {
                 headers: {
                     /** @description Never cached. */
-                    "Cache-Control"?: "no-store";
+                    "Cache-Control": "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options": "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "invalid_request";
+                        };
+                    };
                 };
             };
-            /** @description No valid token, or no org or user in it (API Gateway's authorizer answers {message}). */
+            /** @description unauthorized: the token carries no org or no user. Or API Gateway's own {message: Unauthorized} (no valid JWT). */
             401: {
                 headers: {
+                    /** @description Never cached. */
+                    "Cache-Control"?: "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options"?: "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"] | components["schemas"]["GatewayMessage"];
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "unauthorized";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
                 };
             };
             /** @description forbidden: the caller is not an org admin (AdminClaim). */
             403: {
                 headers: {
                     /** @description Never cached. */
-                    "Cache-Control"?: "no-store";
+                    "Cache-Control": "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options": "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "forbidden";
+                        };
+                    };
                 };
             };
             /** @description unknown_provider, or integration_not_configured: save credentials first. */
             404: {
                 headers: {
                     /** @description Never cached. */
-                    "Cache-Control"?: "no-store";
+                    "Cache-Control": "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options": "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "unknown_provider" | "integration_not_configured";
+                        };
+                    };
                 };
             };
             /** @description unsafe_url: the saved settings give an address that is not allowed. */
             422: {
                 headers: {
                     /** @description Never cached. */
-                    "Cache-Control"?: "no-store";
+                    "Cache-Control": "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options": "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "unsafe_url";
+                        };
+                    };
                 };
             };
-            /** @description Throttled by the HTTP API (ThrottlingRateLimit, ThrottlingBurstLimit). */
+            /** @description Throttled by the HTTP API (ThrottlingRateLimit, ThrottlingBurstLimit): {message: Too Many Requests}. */
             429: {
                 headers: {
                     [name: string]: unknown;
@@ -1293,28 +1742,42 @@ export interface operations {
                     "application/json": components["schemas"]["GatewayMessage"];
                 };
             };
-            /** @description misconfigured: the stack cannot use its table, key, bus or queue (the message names which), or internal_error: a bug on our side. */
+            /** @description misconfigured: the stack cannot use its table, key, bus or queue (named). internal_error: a bug on our side. Or API Gateway's own {message: Internal Server Error} (the function failed, timed out or was throttled). */
             500: {
                 headers: {
                     /** @description Never cached. */
                     "Cache-Control"?: "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options"?: "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "misconfigured" | "internal_error";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
                 };
             };
-            /** @description service_unavailable: an AWS service was throttled, failed or did not answer in time. */
+            /** @description service_unavailable: an AWS service was throttled, failed or did not answer in time. Or API Gateway's own {message: Service Unavailable} (the function did not answer in time). */
             503: {
                 headers: {
                     /** @description Never cached. */
                     "Cache-Control"?: "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options"?: "nosniff";
                     /** @description Seconds to wait before trying again. */
                     "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "service_unavailable";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
                 };
             };
         };
@@ -1334,47 +1797,71 @@ export interface operations {
             /** @description The catalogue. */
             200: {
                 headers: {
-                    /** @description A strong tag of this body. */
-                    ETag?: string;
+                    /** @description A strong tag of the body. */
+                    ETag: string;
                     /** @description Cacheable. */
-                    "Cache-Control"?: "public, max-age=300";
+                    "Cache-Control": "public, max-age=300";
+                    /** @description The body depends on Accept-Encoding. */
+                    Vary: "Accept-Encoding";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options": "nosniff";
+                    /** @description gzip when the request's Accept-Encoding takes it. */
+                    "Content-Encoding"?: "gzip";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Catalogue"];
                 };
             };
-            /** @description The catalogue held (If-None-Match) is current. */
+            /** @description The catalogue held (If-None-Match) is current; no body. */
             304: {
                 headers: {
-                    /** @description The current tag. */
-                    ETag?: string;
+                    /** @description A strong tag of the body. */
+                    ETag: string;
+                    /** @description Cacheable. */
+                    "Cache-Control": "public, max-age=300";
+                    /** @description The body depends on Accept-Encoding. */
+                    Vary: "Accept-Encoding";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options": "nosniff";
                     [name: string]: unknown;
                 };
                 content?: never;
             };
-            /** @description misconfigured: the stack cannot use its table, key, bus or queue (the message names which), or internal_error: a bug on our side. */
+            /** @description Throttled by the HTTP API (ThrottlingRateLimit, ThrottlingBurstLimit): {message: Too Many Requests}. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GatewayMessage"];
+                };
+            };
+            /** @description internal_error: a bug on our side. Or API Gateway's own {message: Internal Server Error} (the function failed, timed out or was throttled). */
             500: {
                 headers: {
                     /** @description Never cached. */
                     "Cache-Control"?: "no-store";
+                    /** @description No sniffing. */
+                    "X-Content-Type-Options"?: "nosniff";
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": (components["schemas"]["ErrorBody"] & {
+                        error?: {
+                            /** @enum {unknown} */
+                            code?: "internal_error";
+                        };
+                    }) | components["schemas"]["GatewayMessage"];
                 };
             };
-            /** @description service_unavailable: an AWS service was throttled, failed or did not answer in time. */
+            /** @description API Gateway's own {message: Service Unavailable} (the function did not answer in time). */
             503: {
                 headers: {
-                    /** @description Never cached. */
-                    "Cache-Control"?: "no-store";
-                    /** @description Seconds to wait before trying again. */
-                    "Retry-After"?: string;
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorBody"];
+                    "application/json": components["schemas"]["GatewayMessage"];
                 };
             };
         };

@@ -8,7 +8,122 @@ third-party exception, never a secret.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorCode:
+    """One ``error.code`` we answer: its HTTP statuses, when it happens, and who answers it."""
+
+    code: str
+    statuses: tuple[int, ...]
+    when: str
+    # The public HTTP API may answer it; False: only the invoked token function (docs/lifecycle.md).
+    http: bool = True
+
+
+# The one list of error codes: docs/openapi.json's ErrorCode enum and docs/api.md's table are
+# generated from it, and a ByocError subclass whose code (or status) is not here fails at import.
+ERROR_CODES: tuple[ErrorCode, ...] = (
+    ErrorCode(
+        "invalid_request",
+        (400,),
+        "malformed JSON, wrong shape, unknown top-level fields, a repeated query parameter, a bad "
+        "`return_to`, an OAuth step asked of a provider without OAuth",
+    ),
+    ErrorCode(
+        "invalid_state",
+        (400,),
+        "the callback's `state` is unknown, expired, already used, or belongs to another provider",
+    ),
+    ErrorCode("invalid_completion", (400,), "an unknown, expired or used completion handle"),
+    ErrorCode("unauthorized", (401,), "no org (or no user) in the token"),
+    ErrorCode("forbidden", (403,), "the caller is not an org admin (`AdminClaim`)"),
+    ErrorCode(
+        "flow_not_yours",
+        (403,),
+        "`POST /oauth/complete` by another user or org than the one that started the flow",
+    ),
+    ErrorCode("unknown_provider", (404,), "no such provider in the registry"),
+    ErrorCode(
+        "integration_not_configured", (404,), "no saved credentials for this provider: save them first"
+    ),
+    ErrorCode("conflict", (409,), "the connection changed while this request ran; try again"),
+    ErrorCode("payload_too_large", (413,), "body over 16 KiB (`MAX_BODY_BYTES`)"),
+    ErrorCode(
+        "validation_error",
+        (422,),
+        "credential fields that fail the provider's rules, named in `details.fields`",
+    ),
+    ErrorCode(
+        "unsafe_url",
+        (422,),
+        "the saved settings give an address we refuse to call (a private network, a setting not in "
+        "its expected form)",
+    ),
+    ErrorCode(
+        "provider_unavailable",
+        (424, 503),
+        "424: a provider call the save depends on failed for now (5xx, 429, timeout, unreachable); "
+        "`details.step` names it (`discovery`); nothing was stored: try again later. 503 (token "
+        "function): the provider is unavailable right now",
+    ),
+    ErrorCode(
+        "misconfigured",
+        (500,),
+        "the stack cannot use its table, key, bus or queue; the message names which and the setting "
+        "to check (an operator problem, not yours)",
+    ),
+    ErrorCode(
+        "credentials_unreadable",
+        (500,),
+        "the stored credentials could not be decrypted or read: save them again",
+    ),
+    ErrorCode(
+        "internal_error",
+        (500,),
+        "a bug on our side; the message is fixed, the log line names the exception type",
+    ),
+    ErrorCode(
+        "service_unavailable",
+        (503,),
+        "an AWS service was throttled, failed or did not answer in time; retry after `Retry-After` (seconds)",
+    ),
+    # Raised inside the layer and turned into a reason code (``byoc.model.REASONS``) before any HTTP
+    # answer, or answered by the token function only.
+    ErrorCode("reconnect_required", (409,), "the grant was revoked or has expired: reconnect", http=False),
+    ErrorCode(
+        "metadata_unavailable",
+        (503,),
+        "connected, but a required post-connection lookup has not answered yet",
+        http=False,
+    ),
+    ErrorCode(
+        "discovery_failed",
+        (422,),
+        "the issuer's discovery document could not be used (a save reports it as `validation_error`)",
+        http=False,
+    ),
+    ErrorCode("storage_failed", (500,), "the new tokens could not be saved (a callback reason)", http=False),
+    ErrorCode("provider_error", (502,), "the provider refused an exchange or a refresh", http=False),
+    ErrorCode("provider_call_failed", (502,), "the provider did not answer properly", http=False),
+    ErrorCode("provider_timeout", (504,), "the provider did not answer in time", http=False),
+    ErrorCode("provider_unreachable", (502,), "the provider could not be reached", http=False),
+    ErrorCode(
+        "provider_response_too_large", (502,), "the provider's answer is larger than allowed", http=False
+    ),
+    ErrorCode("provider_bad_response", (502,), "the provider's answer could not be read", http=False),
+)
+CODES: dict[str, ErrorCode] = {entry.code: entry for entry in ERROR_CODES}
+# What ``{"error": {"code"}}`` of the public HTTP API may say (docs/openapi.json's ErrorCode).
+HTTP_ERROR_CODES: tuple[str, ...] = tuple(entry.code for entry in ERROR_CODES if entry.http)
+
+
+def _check_listed(code: str, status: int, name: str) -> None:
+    entry = CODES.get(code)
+    if entry is None or status not in entry.statuses:
+        raise TypeError(f"{name}: error code {code} with status {status} is not in byoc.errors.ERROR_CODES")
 
 
 class ByocError(Exception):
@@ -18,6 +133,10 @@ class ByocError(Exception):
 
     # Whether the same call may succeed later unchanged (the invoked functions' ``retryable``).
     retryable: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        _check_listed(cls.code, cls.status, cls.__qualname__)
 
     def __init__(self, message: str | None = None, *, details: dict[str, object] | None = None):
         self.message = message or self.default_message
@@ -255,3 +374,6 @@ class OutboundBadResponse(OutboundError):
 
     code = "provider_bad_response"
     default_message = "The provider's answer could not be read."
+
+
+_check_listed(ByocError.code, ByocError.status, ByocError.__qualname__)

@@ -8,20 +8,32 @@ those answers against these models, so the document cannot drift from the code.
 
 Response models forbid unknown fields: an answer with a field the document does
 not list (a secret, say) fails the tests.
+
+Optional fields follow one rule (docs/api.md, "Optional fields"): a key the server always
+sends is required, and nullable when it may be unknown (``str | None`` without a default);
+a key it leaves out when it has no value has a default here, and the generator publishes
+it as not required and never null. The error codes and reason codes are enums built from
+their single lists (``byoc.errors.ERROR_CODES``, ``byoc.model.REASONS``).
 """
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from byoc.api.validation import SaveCredentialsBody
-from byoc.model import Status
+from byoc.errors import HTTP_ERROR_CODES
+from byoc.model import REASONS, Status
+from byoc.usecases.completion import HANDLE_PATTERN
 
 __all__ = [
     "AuthorizeUrl",
+    "CallbackRedirect",
     "Catalogue",
+    "CompleteBody",
+    "CompletionResult",
     "Connection",
     "ConnectionList",
     "ProviderEntry",
@@ -34,7 +46,16 @@ __all__ = [
     "Integration",
     "IntegrationList",
     "SaveCredentialsBody",
+    "StatusReason",
+    "ErrorCode",
 ]
+
+# Named enums of the document (components/schemas), from the code's single lists.
+ErrorCode = StrEnum("ErrorCode", [(code, code) for code in HTTP_ERROR_CODES])  # type: ignore[misc]
+ErrorCode.__doc__ = "What error.code may say (byoc.errors.ERROR_CODES; docs/api.md, Errors)."
+StatusReason = StrEnum("StatusReason", [(code, code) for code in REASONS])  # type: ignore[misc]
+StatusReason.__doc__ = "Why a connection or a flow failed (byoc.model.REASONS; docs/api.md, Reason codes)."
+ProviderId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$", examples=["zendesk"])]
 
 
 class _Answer(BaseModel):
@@ -83,8 +104,8 @@ class _ConnectionState(_Answer):
     """What an org's connection to a provider shows (shared by ``Connection`` and ``Integration``)."""
 
     connected: bool = Field(description='status == "active"')
-    status_reason: str | None = Field(
-        description="A stable code when status is error (access_denied, invalid_client, ...)."
+    status_reason: StatusReason | None = Field(
+        description="A stable code when status is error (access_denied, invalid_client, ...); null otherwise."
     )
     status_message: str | None
     updated_at: str | None = Field(examples=["2026-11-27T14:00:00Z"])
@@ -176,12 +197,33 @@ class AuthorizeUrl(_Answer):
     )
 
 
+class FieldProblems(_Answer):
+    """``validation_error``'s details: what is wrong with each field (the values given are never echoed)."""
+
+    fields: dict[str, str] = Field(examples=[{"subdomain": "has an invalid format (example: acme)"}])
+
+
+class ProviderStep(_Answer):
+    """``provider_unavailable`` (424)'s details: which provider call the save depends on failed, and how."""
+
+    step: Literal["discovery"]
+    reason: StatusReason = Field(examples=["provider_timeout"])
+
+
+class AwsResource(_Answer):
+    """``misconfigured``'s details when an AWS service refused a call: which resource, and its error code."""
+
+    resource: Literal["table", "key", "bus", "queue", "AWS service"]
+    aws_code: str = Field(examples=["AccessDeniedException"])
+
+
 class ErrorDetail(_Answer):
-    code: str = Field(description="A stable code, such as validation_error.", examples=["validation_error"])
+    code: ErrorCode = Field(description="A stable code, such as validation_error.")
     message: str = Field(description="For people; may change.")
-    details: dict[str, Any] | None = Field(
+    details: FieldProblems | ProviderStep | AwsResource | None = Field(
         default=None,
-        description="For validation_error: {fields: {name: reason}}; the values given are never echoed.",
+        description="Only with validation_error (FieldProblems), provider_unavailable (ProviderStep) and "
+        "misconfigured from an AWS refusal (AwsResource); left out otherwise.",
     )
 
 
@@ -192,6 +234,79 @@ class ErrorBody(_Answer):
 
 
 class GatewayMessage(BaseModel):
-    """API Gateway's own answers: the JWT authorizer's 401 and throttling's 429."""
+    """API Gateway's own answers, before or instead of our function: the JWT authorizer's 401
+    (Unauthorized), throttling's 429 (Too Many Requests), a body over its limit (413), a function
+    that failed or was throttled (500 Internal Server Error), and one that did not answer in time
+    (503 Service Unavailable)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     message: str = Field(examples=["Unauthorized"])
+
+
+class CompleteBody(BaseModel):
+    """``POST /oauth/complete``: the completion parameter of the callback's redirect."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    completion: str = Field(pattern=HANDLE_PATTERN, description="The redirect's completion parameter.")
+
+
+class OutcomeActive(_Answer):
+    integration: ProviderId
+    status: Literal["active"]
+
+
+class OutcomeError(_Answer):
+    integration: ProviderId
+    status: Literal["error"]
+    error: StatusReason = Field(description="Why it failed (the reason table).")
+
+
+class CompletionResult(RootModel[Annotated[OutcomeActive | OutcomeError, Field(discriminator="status")]]):
+    """``POST /oauth/complete``'s answer: every outcome of the exchange is a 200."""
+
+
+def _redirect_query(*absent: str) -> ConfigDict:
+    """A redirect query's model: return_to's own parameters (strings) besides ours; ``absent`` are
+    the outcome's names this variant never carries."""
+    extra: dict[str, Any] = {"additionalProperties": {"type": "string"}}
+    if absent:
+        extra["not"] = {"anyOf": [{"required": [name]} for name in absent]}
+    return ConfigDict(extra="allow", json_schema_extra=extra)
+
+
+class RedirectActive(BaseModel):
+    """Connected (a cookie-bound flow exchanged the code)."""
+
+    model_config = _redirect_query("error", "completion")
+
+    integration: ProviderId
+    status: Literal["active"]
+
+
+class RedirectError(BaseModel):
+    """The flow failed; a working connection keeps its tokens."""
+
+    model_config = _redirect_query("completion")
+
+    integration: ProviderId
+    status: Literal["error"]
+    error: StatusReason
+
+
+class RedirectPending(BaseModel):
+    """The code waits for the user who started: send ``completion`` to ``POST /oauth/complete``."""
+
+    model_config = _redirect_query("error")
+
+    integration: ProviderId
+    status: Literal["pending_completion"]
+    completion: str = Field(pattern=HANDLE_PATTERN)
+
+
+class CallbackRedirect(
+    RootModel[Annotated[RedirectActive | RedirectError | RedirectPending, Field(discriminator="status")]]
+):
+    """The query of the callback's redirect: ``FrontendUrl`` + ``return_to`` (its own query kept, first)
+    + these parameters. Other keys are return_to's own, never one of these names."""

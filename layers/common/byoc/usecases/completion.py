@@ -32,7 +32,9 @@ if TYPE_CHECKING:
 
 COMPLETION_TTL_SECONDS = 300
 COMPLETION_ATTRIBUTE = "completion"
-_HANDLE_SHAPE = re.compile(r"^[A-Za-z0-9_-]{43}$")
+# secrets.token_urlsafe(32): 43 characters of base64url (docs/openapi.json's CompleteBody).
+HANDLE_PATTERN = r"^[A-Za-z0-9_-]{43}$"
+_HANDLE_SHAPE = re.compile(HANDLE_PATTERN)
 
 
 def park(flow: FlowService, state: OAuthState, params: CallbackParams, connection: Connection) -> str:
