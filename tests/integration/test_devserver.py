@@ -467,7 +467,12 @@ class TestAddedRoute:
         assert component.text == "export const COMPONENT = 1;"
         assert client.head("/byoc-connect.js").status_code == 200
         # that one file only: nothing else of clients/web, and the static folder is unchanged
-        for other in ("/api.d.ts", "/clients/web/src/byoc-connect.js", "/byoc-connect.js/", "/BYOC-CONNECT.JS"):
+        for other in (
+            "/api.d.ts",
+            "/clients/web/src/byoc-connect.js",
+            "/byoc-connect.js/",
+            "/BYOC-CONNECT.JS",
+        ):
             assert client.get(other).status_code == 404, other
         assert client.get("/app.js").status_code == 200
         # read-only
