@@ -469,6 +469,7 @@ button, input, select { font: inherit; color: inherit; }
 .toolbar label, .field > label, legend { display: block; font-weight: 600; margin-bottom: .25em; }
 .toolbar input, .toolbar select, .field input, .field select { border: 1px solid var(--_border); border-radius: var(--_radius);
   padding: .4em .6em; background: var(--_bg); min-width: 14em; }
+.field input[type=checkbox] { min-width: 0; }
 .count { color: var(--_muted); margin: 0 0 .5em; }
 .list { list-style: none; margin: 0; padding: 0; display: grid; gap: calc(var(--_space) / 2);
   grid-template-columns: repeat(auto-fill, minmax(18rem, 1fr)); }
