@@ -10,7 +10,8 @@ server's X-Org-* headers, handed to the component as ``getHeaders``), so tests s
 servers but no data, and starts without cookies, so the provider asks for the login again.
 Scenarios: connect (form, scopes, login, consent, "connected"), a wrong client secret (the
 provider refuses the exchange), consent denied at the provider, disconnect, the whole
-connection with the keyboard only, and axe-core (clients/web's pinned devDependency) finding
+connection with the keyboard only, the identity switch (its checks, and its role reaching
+the API), and axe-core (clients/web's pinned devDependency) finding
 no serious or critical violation in the list, the open form and the final page. Screenshots
 are kept in test-artifacts/ (git-ignored). Requests to anything but 127.0.0.1 are blocked: the
 machine may have no internet, and the page must need none.
@@ -154,12 +155,14 @@ def ref(stack: Stack, chromium: Chromium, request: pytest.FixtureRequest) -> Ite
     page.on("request", lambda r: ref.api_calls.append(f"{r.method} {urlsplit(r.url).path}"))
     page.goto(f"{stack.url}/")
     ref.switch_identity()
+    # the component has read the list again for that org (and drawn nothing older since)
+    expect(page.locator("byoc-connect [part=body]")).to_have_attribute("aria-busy", "false")
     expect(ref.card.get_by_text("Not connected")).to_be_visible()
-    failed = True
+    failures = request.session.testsfailed
     try:
         yield ref
-        failed = False
     finally:
+        failed = request.session.testsfailed > failures  # the test's own report comes before teardown
         mode = "cookie" if stack.binding else "completion"
         name = request.node.originalname.removeprefix("test_")
         ARTIFACTS.mkdir(exist_ok=True)
@@ -398,4 +401,38 @@ def test_a_user_connects_with_the_keyboard_only(ref: RefPage) -> None:
     oidc = ref.integration()
     assert oidc is not None and oidc["status"] == "active" and oidc["scopes"] == ["openid", "profile"]
     assert ref.completions() == (0 if stack.binding else 1)
+    ref.check_clean()
+
+
+def test_the_identity_switch_checks_its_values_and_its_role_is_sent(ref: RefPage) -> None:
+    from playwright.sync_api import expect
+
+    page = ref.page
+    form = page.get_by_role("form", name="Acting as")
+    org = form.get_by_label("Org")
+    # When the org is not an id, the switch says why and puts focus on it
+    org.fill("not an org!")
+    form.get_by_role("button", name="Switch").click()
+    expect(form.get_by_role("alert")).to_contain_text("Org must be 1–128 letters")
+    expect(org).to_have_attribute("aria-invalid", "true")
+    expect(org).to_be_focused()
+
+    # When the user acts as a plain member of the org, the component sends that role: saving is refused
+    org.fill(ref.org)
+    form.get_by_label("Role").fill("member")
+    form.get_by_role("button", name="Switch").click()
+    expect(ref.log_status).to_have_text(f"Acting as ref-user in {ref.org} (role: member).")
+    expect(form.get_by_role("alert")).to_be_hidden()
+    ref.card.get_by_role("button", name=f"Connect {NAME}").click()
+    ref.fill_form()
+    ref.dialog.get_by_role("button", name="Save and sign in").click()
+    expect(ref.dialog.get_by_role("alert")).to_be_visible()
+    expect(ref.log_status).to_contain_text("error at save (forbidden)")  # the API's 403
+    assert ref.log_status.get_attribute("data-tone") == "bad"
+    expect(page.locator("#log-list li").first).to_contain_text("byoc:error")
+    oidc = ref.integration()
+    assert oidc is None or oidc["status"] is None, oidc  # nothing was saved
+    assert ref.page.evaluate("() => localStorage.getItem('byoc-dashboard:acting-as')") == (
+        f'{{"org":"{ref.org}","user":"ref-user","role":"member"}}'
+    )
     ref.check_clean()
