@@ -116,8 +116,9 @@ function describe(type, detail) {
     case 'byoc:disconnected':
       return { tone: 'info', text: `${provider}: disconnected.` };
     default: {
-      const code = detail.code ? ` (${detail.code})` : '';
-      return { tone: 'bad', text: `${provider}: error at ${detail.step}${code}: ${detail.message || 'failed'}` };
+      const message = detail.message || 'failed';
+      const code = detail.code && !message.includes(detail.code) ? ` (${detail.code})` : '';
+      return { tone: 'bad', text: `${provider}: error at ${detail.step}${code}: ${message}` };
     }
   }
 }
