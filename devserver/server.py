@@ -72,6 +72,10 @@ STATIC_TYPES = {
     ".wasm": "application/wasm",
 }
 
+# Files served at a fixed path whatever the static folder: the component the reference page loads.
+# Exact paths only (nothing else under clients/web is reachable), read from the project on each request.
+FIXED_FILES = {"/byoc-connect.js": ("clients", "web", "src", "byoc-connect.js")}
+
 _active_lock = threading.Lock()
 _active: LocalServer | None = None
 _serial = 0
@@ -200,8 +204,9 @@ class LocalServer:
 
     ``env_overrides`` are set in ``os.environ`` last (a None value unsets a variable); they
     may also hold the BYOC_* backend variables. ``project_root`` is the folder CodeUri,
-    layer ContentUri, ``examples/dashboard`` and ``docs/openapi.json`` are relative to (by
-    default the template's folder); ``static_dir`` overrides where ``/`` is served from.
+    layer ContentUri, ``examples/dashboard``, ``docs/openapi.json`` and the component served at
+    ``/byoc-connect.js`` (``clients/web/src``) are relative to (by default the template's folder);
+    ``static_dir`` overrides where ``/`` is served from.
     """
 
     def __init__(
@@ -616,9 +621,12 @@ class LocalServer:
             stream.flush()
 
     def _static_file(self, raw_path: str) -> Path | None:
-        """A file under the static folder (or docs/openapi.json); never outside it, never listed."""
+        """A static-folder file, docs/openapi.json or a FIXED_FILES one; never outside them, never listed."""
         if raw_path == "/openapi.json" and self.openapi_path.is_file():
             return self.openapi_path
+        if raw_path in FIXED_FILES:
+            fixed = self.project_root.joinpath(*FIXED_FILES[raw_path])
+            return fixed if fixed.is_file() else None
         root = self.static_dir.resolve()
         if not root.is_dir():
             return None

@@ -319,6 +319,10 @@ def ping_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (static / "sub" / "data.json").write_text("{}", "utf-8")
     (static / ".env").write_text("SECRET=1", "utf-8")
     (project / "examples" / "outside.txt").write_text("outside the static folder", "utf-8")
+    component = project / "clients" / "web" / "src"
+    component.mkdir(parents=True)
+    (component / "byoc-connect.js").write_text("export const COMPONENT = 1;", "utf-8")
+    (component / "api.d.ts").write_text("export type NotServed = 1;", "utf-8")
     (project / "docs").mkdir()
     (project / "docs" / "openapi.json").write_text('{"openapi": "3.1.0"}', "utf-8")
     return project
@@ -456,13 +460,41 @@ class TestAddedRoute:
         assert client.get("/missing.js").status_code == 404
         assert client.post("/app.js").status_code == 404
 
+    def test_the_component_is_served_from_clients_web_at_one_path(self, client: httpx.Client) -> None:
+        component = client.get("/byoc-connect.js")
+        assert component.status_code == 200
+        assert component.headers["content-type"] == "text/javascript; charset=utf-8"
+        assert component.text == "export const COMPONENT = 1;"
+        assert client.head("/byoc-connect.js").status_code == 200
+        # that one file only: nothing else of clients/web, and the static folder is unchanged
+        for other in (
+            "/api.d.ts",
+            "/clients/web/src/byoc-connect.js",
+            "/byoc-connect.js/",
+            "/BYOC-CONNECT.JS",
+        ):
+            assert client.get(other).status_code == 404, other
+        assert client.get("/app.js").status_code == 200
+        # read-only
+        for method in ("POST", "PUT", "DELETE"):
+            assert client.request(method, "/byoc-connect.js").status_code == 404, method
+
     @pytest.mark.parametrize(
-        "target", ["/../outside.txt", "/%2e%2e/outside.txt", "/sub/..%2F..%2Foutside.txt"]
+        "target",
+        [
+            "/../outside.txt",
+            "/%2e%2e/outside.txt",
+            "/sub/..%2F..%2Foutside.txt",
+            "/..%2Fclients/web/src/api.d.ts",
+            "/byoc-connect.js/..%2Fapi.d.ts",
+            "/byoc-connect.js%2F..%2F..%2Fsrc/api.d.ts",
+        ],
     )
     def test_no_way_out_of_the_static_folder(self, server: LocalServer, target: str) -> None:
         status, body = raw_get(server, target)
         assert status == 404
         assert b"outside the static folder" not in body
+        assert b"NotServed" not in body
 
 
 # ---------------------------------------------------------------------- lifecycle and resources

@@ -469,6 +469,7 @@ button, input, select { font: inherit; color: inherit; }
 .toolbar label, .field > label, legend { display: block; font-weight: 600; margin-bottom: .25em; }
 .toolbar input, .toolbar select, .field input, .field select { border: 1px solid var(--_border); border-radius: var(--_radius);
   padding: .4em .6em; background: var(--_bg); min-width: 14em; }
+.field input[type=checkbox] { min-width: 0; }
 .count { color: var(--_muted); margin: 0 0 .5em; }
 .list { list-style: none; margin: 0; padding: 0; display: grid; gap: calc(var(--_space) / 2);
   grid-template-columns: repeat(auto-fill, minmax(18rem, 1fr)); }
@@ -546,6 +547,7 @@ export class ByocConnect extends Base {
     this._trigger = null;
     this._started = false;
     this._reloadQueued = false;
+    this._loadSeq = 0;
   }
 
   // ------------------------------------------------------------------ properties
@@ -716,13 +718,17 @@ export class ByocConnect extends Base {
 
   async _load() {
     const api = this._api();
+    // Only the latest load is drawn: a reload (another user or org, say) may answer before an earlier one.
+    const seq = ++this._loadSeq;
     this._list?.setAttribute('aria-busy', 'true');
     try {
       const [catalogue, mine] = await Promise.all([api.providers(), api.integrations()]);
+      if (seq !== this._loadSeq) return;
       this._items = mergeCatalogue(catalogue?.providers, mine?.integrations);
       this._loaded = true;
       this._loadError = null;
     } catch (error) {
+      if (seq !== this._loadSeq) return;
       this._items = [];
       this._loaded = false;
       this._loadError = format(this._strings.loadFailed, { message: error.message });
@@ -1015,6 +1021,9 @@ export class ByocConnect extends Base {
   }
 
   _onDialogClosed() {
+    // "close" comes a task after the dialog closed (the browser has already put focus back on the
+    // button): when the form was opened again meanwhile, this event is not about the open one.
+    if (this._dialog.open) return;
     this._fields.replaceChildren(); // nothing typed stays in the page
     this._clearErrors();
     const trigger = this._trigger;
