@@ -5,8 +5,8 @@ CSS custom properties and ``::part``, gives it a ``getToken`` and, for the local
 only, the ``X-Org-*`` headers (``getHeaders``), and records the element's events in
 sessionStorage so that they survive the trip to the provider and back.
 
-Same origin: the local server has no CORS for another origin, and Playwright cannot
-intercept the callback's redirect hop, so this module runs the local server with its
+Same origin: Playwright cannot intercept the callback's redirect hop (and its interception
+would answer CORS preflights itself, see tests/e2e/chromium.py), so this module runs the local server with its
 static folder (``/``) set to a temporary copy of the page and of the component: page,
 API and callback share one origin, as they do behind one domain in production. The
 devserver itself is unchanged; only the folder it serves differs.
