@@ -57,6 +57,17 @@ class Backend:
         return self.mode != "aws"
 
 
+# Development-only routes under /_local hand out tokens; against real AWS they hold real ones.
+LOCAL_ROUTES_WITH_AWS = "BYOC_LOCAL_ROUTES_WITH_AWS"
+
+
+def local_routes_refused(backend: Backend, environ: Mapping[str, str]) -> bool:
+    """True when ``/_local`` routes must answer 403: the data is real AWS (``BYOC_USE_AWS``)
+    and ``BYOC_LOCAL_ROUTES_WITH_AWS`` does not say otherwise."""
+    allowed = environ.get(LOCAL_ROUTES_WITH_AWS, "").strip().lower() in _TRUE
+    return backend.mode == "aws" and not allowed
+
+
 def backend_from_env(source: Mapping[str, str]) -> Backend:
     use_aws = source.get("BYOC_USE_AWS", "").strip().lower() in _TRUE
     endpoint = source.get("BYOC_AWS_ENDPOINT_URL", "").strip()

@@ -34,10 +34,12 @@ import boto3
 from devserver.apigw import InvalidResponse, LambdaContext, build_event, response_from_result
 from devserver.cors import CorsPolicy, cors_applies, cors_policy
 from devserver.environment import (
+    LOCAL_ROUTES_WITH_AWS,
     REGION,
     Backend,
     backend_from_env,
     handler_environment,
+    local_routes_refused,
 )
 from devserver.queues import Consumer, QueueWorker, consumers_from_template, create_queue, queue_variables
 from devserver.resources import DEFAULT_STACK_NAME, create_event_bus, create_resources
@@ -533,6 +535,9 @@ class LocalServer:
         preflight = self._cors(request, raw_path)
         if preflight is not None:
             return self._send(request, 204, preflight, b"")
+        if not cors_applies(raw_path) and self.backend and local_routes_refused(self.backend, os.environ):
+            message = f"Development-only routes are off against real AWS (set {LOCAL_ROUTES_WITH_AWS}=true)."
+            return self._error(request, 403, "local_route_refused", message)
         match, allowed = self.route_table.match(method, raw_path)
         if match is not None:
             return self._invoke(request, match.route, match.path_parameters, raw_path, raw_query, body)

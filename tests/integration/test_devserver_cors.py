@@ -213,3 +213,28 @@ class TestLocalOnlyRoutes:
     def test_the_other_routes_still_get_them(self, client) -> None:
         answer = client.get("/providers", headers={"Origin": "http://localhost:5173"})
         assert answer.headers["access-control-allow-origin"] == "http://localhost:5173"
+
+
+@pytest.mark.parametrize("allowed", [False, True], ids=["refused", "allowed-by-setting"])
+def test_local_routes_are_refused_against_real_aws_unless_a_setting_says_so(local_route_project, allowed):
+    # Given the local server pointed at real AWS (BYOC_USE_AWS; nothing is called before a request)
+    overrides = {
+        "BYOC_USE_AWS": "true",
+        "BYOC_TABLE_NAME": "byoc-real",
+        "BYOC_KMS_KEY_ID": "arn:aws:kms:us-east-1:123456789012:key/real",
+        "BYOC_LOCAL_ROUTES_WITH_AWS": "true" if allowed else None,
+    }
+    template = local_route_project / "template.yaml"
+    with (
+        LocalServer(0, template_path=template, access_log=io.StringIO(), env_overrides=overrides) as server,
+        httpx.Client(base_url=server.url, timeout=15, trust_env=False) as client,
+    ):
+        # When a development-only route is called
+        answer = client.get("/_local/token")
+    # Then it is refused with a stable code, unless BYOC_LOCAL_ROUTES_WITH_AWS says otherwise
+    if allowed:
+        assert answer.status_code == 200 and answer.json() == {"token": "t"}
+    else:
+        assert answer.status_code == 403
+        assert answer.json()["error"]["code"] == "local_route_refused"
+        assert "BYOC_LOCAL_ROUTES_WITH_AWS" in answer.json()["error"]["message"]
