@@ -34,37 +34,48 @@ def mask_client_id(client_id: str | None) -> str | None:
 
 def connection_view(provider: Provider, connection: Viewed | None) -> dict[str, Any]:
     """One org's connection to ``provider`` (every key present; None where nothing is known)."""
+    return _fill({}, provider, connection)
+
+
+def _fill(view: dict[str, Any], provider: Provider, connection: Viewed | None) -> dict[str, Any]:
+    """``view`` with the connection's keys added, in the documented order (one dict per
+    connection: the list builds one per connection per request)."""
     if connection is None:
-        return {
-            "status": None,
-            "connected": False,
-            "status_reason": None,
-            "status_message": None,
-            "updated_at": None,
-            "client_id_masked": None,
-            "metadata": None,
-            **_scopes_view(provider, None),
-        }
-    return {
-        "status": connection.status.value,
-        "connected": connection.status is Status.ACTIVE,
-        "status_reason": connection.status_reason,
-        "status_message": connection.status_message,
-        "updated_at": connection.updated_at or None,
-        "client_id_masked": mask_client_id(connection.client_id),
-        "metadata": public_metadata(provider.oauth.metadata, connection.metadata) if provider.oauth else {},
-        **_scopes_view(provider, connection),
-    }
+        view.update(_UNKNOWN)
+    else:
+        view["status"] = connection.status.value
+        view["connected"] = connection.status is Status.ACTIVE
+        view["status_reason"] = connection.status_reason
+        view["status_message"] = connection.status_message
+        view["updated_at"] = connection.updated_at or None
+        view["client_id_masked"] = mask_client_id(connection.client_id)
+        oauth = provider.oauth
+        view["metadata"] = public_metadata(oauth.metadata, connection.metadata) if oauth else {}
+    _fill_scopes(view, provider, connection)
+    return view
 
 
-def _scopes_view(provider: Provider, connection: Viewed | None) -> dict[str, Any]:
+_UNKNOWN = {
+    "status": None,
+    "connected": False,
+    "status_reason": None,
+    "status_message": None,
+    "updated_at": None,
+    "client_id_masked": None,
+    "metadata": None,
+}
+
+
+def _fill_scopes(view: dict[str, Any], provider: Provider, connection: Viewed | None) -> None:
     """What the org asks for (its choice, else the defaults), what was granted, and whether the
     grant was asked for other scopes than the current choice (the next start asks again)."""
     if provider.oauth is None:
-        return {"scopes": None, "granted_scopes": None, "reauthorization_needed": False}
+        view.update(scopes=None, granted_scopes=None, reauthorization_needed=False)
+        return
     sets = provider.oauth.scope_sets
     config = connection.config if connection else {}
-    view: dict[str, Any] = {s.name: s.chosen(config) for s in sets}
+    for scope_set in sets:
+        view[scope_set.name] = scope_set.chosen(config)
     granted = connection.scopes if connection else None
     view["granted_scopes"] = granted_list(granted) if granted else None
     view["reauthorization_needed"] = bool(
@@ -73,7 +84,6 @@ def _scopes_view(provider: Provider, connection: Viewed | None) -> dict[str, Any
         and connection.scopes_asked is not None
         and connection.scopes_asked != cached_fingerprint(provider.id, sets, config)
     )
-    return view
 
 
 def provider_view(provider: Provider, api_base_url: str) -> dict[str, Any]:
@@ -104,7 +114,7 @@ def list_view(registry: Registry, connections: list[ListedConnection]) -> dict[s
     """
     return {
         "integrations": [
-            {"provider": c.provider, **connection_view(registry.get(c.provider), c)}
+            _fill({"provider": c.provider}, registry.get(c.provider), c)
             for c in connections
             if c.provider in registry
         ]
