@@ -44,34 +44,41 @@ def _banner(server: LocalServer) -> str:
     return "\n".join(lines) + "\n"
 
 
+def until_stopped() -> threading.Event:
+    """An event set by Ctrl+C (SIGINT) or SIGTERM: wait on it, then stop what runs."""
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    return stop
+
+
+def start_server(port: int, template: Path = DEFAULT_TEMPLATE, *, prog: str = "devserver") -> LocalServer:
+    """The local server, started; or ``SystemExit`` saying why not (settings 2, port in use 1)."""
+    server = LocalServer(port, template_path=template)
+    try:
+        server.start()
+    except ConfigError as exc:
+        print(f"{prog}: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            print(f"{prog}: port {port} is in use; try PORT={port + 1}", file=sys.stderr)
+            raise SystemExit(1) from None
+        raise
+    return server
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devserver", description=__doc__)
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT") or 3000))
     parser.add_argument("--template", type=Path, default=DEFAULT_TEMPLATE)
     args = parser.parse_args(argv)
-
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: object) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
-    server = LocalServer(args.port, template_path=args.template)
-    try:
-        server.start()
-    except ConfigError as exc:
-        print(f"devserver: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        if exc.errno == errno.EADDRINUSE:
-            print(f"devserver: port {args.port} is in use; try PORT={args.port + 1}", file=sys.stderr)
-            return 1
-        raise
+    stop = until_stopped()
+    server = start_server(args.port, args.template)
     try:
         sys.stderr.write(_banner(server))
         sys.stderr.flush()
-        while not stop.wait(0.5):
+        while not stop.wait(0.5):  # polled: the signal handler runs between waits
             pass
     finally:
         server.stop()

@@ -14,13 +14,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import sys
-import threading
 import urllib.request
 from typing import Any
 
-from devserver.server import LocalServer
+from devserver.__main__ import start_server, until_stopped
 
 DEMO_ORG = "demo-org"  # the reference page's default identity (examples/dashboard/app.js)
 PROVIDER = "generic_oidc"
@@ -80,18 +78,15 @@ def main(argv: list[str] | None = None) -> int:
     if not node_available():
         print("devserver.demo: the demo's OpenID provider needs Node.js 20+ with npm", file=sys.stderr)
         return 2
-    stop = threading.Event()
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    server = LocalServer(args.port)
-    server.start()
+    stop = until_stopped()
+    server = start_server(args.port, prog="devserver.demo")
     try:
         with OidcPeer([f"{server.url}/oauth/callback/{PROVIDER}"]) as peer:
             client = peer.basic_client
             save_demo_app(server.url, peer.issuer, client.client_id, client.client_secret)
             sys.stderr.write(banner(server.url, peer.issuer, client.client_id, client.client_secret))
             sys.stderr.flush()
-            while not stop.wait(0.5):
+            while not stop.wait(0.5):  # polled: the signal handler runs between waits
                 pass
     except OidcPeerError as exc:
         print(f"devserver.demo: the OpenID provider did not start: {exc}", file=sys.stderr)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +10,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from byoc import container
+from byoc import container, settings
 from tests.helpers import FakeLambdaContext
 from tests.support.api import Api, ProviderMock, install_provider_mock
 
@@ -65,6 +65,18 @@ def base_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("AWS_ENDPOINT_URL", "BYOC_LOCAL", "AWS_SAM_LOCAL", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)
     reset_caches()
+
+
+@pytest.fixture
+def configure(base_env: None, monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
+    """Change settings (environment variables) over the test defaults of ``base_env``."""
+
+    def apply(**env: str) -> None:
+        for name, value in env.items():
+            monkeypatch.setenv(name, value)
+        settings.get_settings.cache_clear()
+
+    return apply
 
 
 @pytest.fixture

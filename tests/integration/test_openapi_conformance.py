@@ -28,7 +28,6 @@ from jsonschema import Draft202012Validator, ValidationError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from byoc import settings
 from byoc.errors import HTTP_ERROR_CODES
 from tests.helpers import body_of, http_event, load_function
 from tests.security.conftest import FRONTEND, ZENDESK
@@ -195,18 +194,6 @@ class Routes(Api):
 @pytest.fixture
 def routes(aws_env: Any, provider_mock: Any) -> Routes:
     return Routes()
-
-
-@pytest.fixture
-def configure(base_env: None, monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
-    """Change settings (environment variables) over the test defaults."""
-
-    def apply(**env: str) -> None:
-        for name, value in env.items():
-            monkeypatch.setenv(name, value)
-        settings.get_settings.cache_clear()
-
-    return apply
 
 
 LIST = ("GET", "/integrations")

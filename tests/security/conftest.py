@@ -6,30 +6,17 @@ import io
 import logging
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from moto.dynamodb.models import DynamoDBBackend
 
-from byoc import settings
 from byoc.observability import logger
 from tests.conftest import AwsEnv
 
 FRONTEND = "https://app.example.com"
 ZENDESK = {"client_id": "zd-client-1234", "client_secret": "zd-secret-VERY-SECRET", "subdomain": "acme"}
-
-
-@pytest.fixture
-def configure(base_env: None, monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
-    """Change settings (environment variables) over the test defaults of ``base_env``."""
-
-    def apply(**env: str) -> None:
-        for name, value in env.items():
-            monkeypatch.setenv(name, value)
-        settings.get_settings.cache_clear()
-
-    return apply
 
 
 def connection_items(aws_env: AwsEnv, org: str | None = None) -> list[dict[str, Any]]:
