@@ -139,3 +139,77 @@ class ApiModel(Block):
         except (ValueError, TypeError) as error:
             _raise([f"base_url: {error}"])
         return self
+
+
+# What an entry may say it departs from the reference on (``verified.deviations``).
+DeviationKey = Literal[
+    "authorize_url",
+    "token_url",
+    "refresh_url",
+    "scope_separator",
+    "pkce",
+    "client_auth",
+    "body_format",
+    "authorize_params",
+    "token_params",
+    "default_scopes",
+    "fields",
+    "api",
+    "verify",
+]
+
+
+class VerifiedModel(Block):
+    """What was checked of this entry (``verified``), shown in docs/providers.md.
+
+    ``docs``: written from the provider's documentation, no reference entry to compare with;
+    ``facts``: matches the reference facts (``reference`` names them) and the provider's docs where
+    cited, with each deliberate departure in ``deviations`` (key: why, with the page);
+    ``live``: connected for real by us, on the date ``on`` (``how`` says against what).
+    """
+
+    level: Literal["docs", "facts", "live"]
+    reference: Text | None = None
+    on: Annotated[str, StringConstraints(pattern=r"^20[0-9]{2}-[01][0-9]-[0-3][0-9]$")] | None = None
+    how: Text | None = None
+    deviations: dict[DeviationKey, Text] = {}
+
+    @model_validator(mode="after")
+    def _says_enough(self) -> VerifiedModel:
+        problems = []
+        if self.level == "facts" and not self.reference:
+            problems.append("reference: level facts names the facts it matches")
+        if self.level == "live" and not (self.on and self.how):
+            problems.append("on: level live gives the date and how it was connected")
+        problems += [
+            f"deviations.{k}: cite the page (https://...)"
+            for k, v in self.deviations.items()
+            if "https://" not in v and k != "fields"
+        ]
+        _raise(problems)
+        return self
+
+
+class VerifyModel(Block):
+    """The cheap request run when an org saves a key (``verify``), or why there is none.
+
+    ``path`` is joined to the entry's API base URL (``api.base_url``) and sent with the
+    credential as the ``api`` block says; a 2xx answer means the key works.
+    """
+
+    kind: Literal["request", "none"]
+    method: Literal["GET", "POST"] = "GET"
+    path: Annotated[str, StringConstraints(pattern=r"^/[A-Za-z0-9._~/:{}=&?,@-]*$")] | None = None
+    headers: dict[ParamName, str] = {}
+    reason: Text | None = None
+    source: Text | None = None
+
+    @model_validator(mode="after")
+    def _request_or_reason(self) -> VerifyModel:
+        problems = []
+        if self.kind == "request" and (not self.path or not self.source):
+            problems.append("path: a verification request needs its path and the source confirming it")
+        if self.kind == "none" and (not self.reason or self.path or self.headers):
+            problems.append("reason: kind none gives the reason, and no request")
+        _raise(problems)
+        return self

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 
 from byoc.oauth.registry import CLIENT_ID, CLIENT_SECRET, Field, OAuthSpec, Provider
 from byoc.oauth.scopes import ScopeSet
+from registry import extends
 from registry.schema import OAuthModel, ProviderModel, RegistryModel, ScopeKeys
 
 FORMAT = 1
@@ -38,6 +39,11 @@ class RegistryInvalid(ValueError):
 
 def validate(data: Any) -> RegistryModel:
     """The file as models, or ``RegistryInvalid`` naming each problem's entry id and key."""
+    if isinstance(data, dict) and isinstance(data.get("providers"), list):
+        try:
+            data = {**data, "providers": extends.resolve(data["providers"])}
+        except extends.ExtendsProblem as error:
+            raise RegistryInvalid(error.problems) from None
     try:
         return RegistryModel.model_validate(data)
     except ValidationError as error:
@@ -133,8 +139,11 @@ def compiled_provider(provider: ProviderModel) -> dict[str, Any]:
     given = [f.model_dump() for f in provider.fields]
     if provider.oauth is not None:
         given = [asdict(CLIENT_ID), asdict(CLIENT_SECRET), *given]
-    arguments = provider.model_dump(exclude={"fields", "oauth", "api"})
+    arguments = provider.model_dump(exclude={"fields", "oauth", "api", "verify", "verified"})
     arguments["api"] = provider.api.model_dump(by_alias=True) if provider.api is not None else None
+    arguments["verify"] = provider.verify.model_dump(exclude_none=True) if provider.verify else None
+    arguments["verified"] = provider.verified.model_dump(exclude_none=True, exclude_defaults=True)
+    arguments["verified"]["level"] = provider.verified.level
     arguments["fields"] = [_sparse(f, Field) for f in given]
     arguments["oauth"] = compiled_oauth(provider.oauth) if provider.oauth is not None else None
     return _sparse(arguments, Provider)

@@ -42,7 +42,15 @@ from registry.base import (
     Text,
     _raise,
 )
-from registry.blocks import ApiModel, LookupModel, MetadataModel, RevocationModel, VariantsModel
+from registry.blocks import (
+    ApiModel,
+    LookupModel,
+    MetadataModel,
+    RevocationModel,
+    VariantsModel,
+    VerifiedModel,
+    VerifyModel,
+)
 
 __all__ = ["AuthType", "ClientAuth", "FieldType", "HostRule", "Block"]
 
@@ -233,9 +241,13 @@ class ProviderModel(Block):
     name: Text
     auth_type: AuthType
     category: Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,32}$")]
+    tags: list[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z-]{0,31}$")]] = []
     docs_url: HttpsUrl
+    extends: Id | None = None
+    verified: VerifiedModel
     fields: list[FieldModel] = []
     api: ApiModel | None = None
+    verify: VerifyModel | None = None
     oauth: OAuthModel | None = None
     notes: list[Text] = []
 
@@ -250,6 +262,7 @@ class ProviderModel(Block):
         ]
         if self.oauth is None and not any(f.secret for f in self.fields):
             problems.append("fields: an entry without OAuth needs a secret field to be of any use")
+        problems += _verify_problems(self)
         if self.oauth is not None:
             problems += [
                 f"fields[{n}]: added to every oauth2 entry; leave it out" for n in names if n in _CLIENT
@@ -260,6 +273,23 @@ class ProviderModel(Block):
 
 
 _CLIENT = ("client_id", "client_secret")
+
+
+def _verify_problems(provider: ProviderModel) -> list[str]:
+    """A key entry has a ``verify`` block (and only a key entry), whose templates name its fields."""
+    verify = provider.verify
+    if (verify is None) != (provider.oauth is not None):
+        return ["verify: required for key entries (a request or why none), and only there"]
+    if verify is None:
+        return []
+    problems = []
+    if verify.kind == "request" and provider.api is None:
+        problems.append("verify: a verification request needs the api block it is sent with")
+    non_secret = {f.name for f in provider.fields if not f.secret}
+    secret = {f.name for f in provider.fields if f.secret}
+    for key, template in [("path", verify.path or ""), *verify.headers.items()]:
+        problems += [f"verify.{p}" for p in templates.name_problems(key, template, non_secret, secret)]
+    return problems
 
 
 def _oauth_problems(provider: ProviderModel, oauth: OAuthModel) -> list[str]:

@@ -12,6 +12,11 @@ def entry_from_source(raw: dict[str, Any]) -> Provider:
     from registry.compiler import compiled_provider
     from registry.schema import ProviderModel
 
-    source = {"category": "other", "docs_url": "https://example.com/docs", **raw}
+    source = {
+        "category": "other",
+        "docs_url": "https://example.com/docs",
+        "verified": {"level": "docs"},
+        **raw,
+    }
     model = ProviderModel.model_validate(source)
     return Registry.from_data({"providers": [compiled_provider(model)]}).get(raw["id"])

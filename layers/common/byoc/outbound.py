@@ -465,11 +465,13 @@ class OutboundClient:
         headers: Mapping[str, str] | None = None,
         data: Mapping[str, str] | None = None,
         json: Any = None,
+        params: Mapping[str, str] | None = None,
         max_bytes: int,
         allowed_suffixes: tuple[str, ...] | None = None,
     ) -> OutboundResponse:
         """Send one request and return the whole answer, within the deadline and ``max_bytes``.
 
+        ``params`` are added to the query (a credential there: never log the request's URL).
         Redirects are returned as they are, never followed. Errors are
         ``UnsafeUrl`` or an ``OutboundError`` subclass; their messages never
         contain the URL or anything we sent.
@@ -484,7 +486,9 @@ class OutboundClient:
         token = _DEADLINE.set(deadline)
         try:
             client = self._http()
-            outgoing = client.build_request(method, safe_url, headers=headers, data=data, json=json)
+            outgoing = client.build_request(
+                method, safe_url, headers=headers, data=data, json=json, params=params or None
+            )
             return _exchange(client, outgoing, max_bytes, deadline)
         except (httpx.TransportError, httpx.InvalidURL) as exc:
             _translate(exc)

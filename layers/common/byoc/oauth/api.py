@@ -134,9 +134,9 @@ def api_headers(
     templates = dict(spec.headers)
     if spec.auth.in_ == "header":
         templates[spec.auth.name] = spec.auth.format
-    headers = _filled(templates, values)
+    headers = fill(templates, values)
     if headers is not None and spec.auth.in_ == "basic":
-        pair = _filled({spec.auth.name: spec.auth.format}, values)
+        pair = fill({spec.auth.name: spec.auth.format}, values)
         if pair is None:
             return None
         headers[spec.auth.name] = "Basic " + base64.b64encode(pair[spec.auth.name].encode()).decode("ascii")
@@ -150,7 +150,23 @@ def api_query(provider: Provider, credentials: dict[str, str]) -> dict[str, str]
     auth = _spec(provider).auth
     if auth.in_ != "query":
         return {}
-    return _filled({auth.name: auth.format}, credentials)
+    return fill({auth.name: auth.format}, credentials)
+
+
+def fill_path(path: str, provider: Provider, config: dict[str, str]) -> str | None:
+    """A path template (``verify.path``) filled from the org's non-secret fields, each value one
+    segment (``_segment``'s rule: refused, never encoded, when it would need quoting); None when
+    a value it names is not set."""
+    values = _values(provider, config, {})
+    if not set(placeholders(path)) <= values.keys():
+        return None
+    return _PLACEHOLDER.sub(lambda m: _segment(provider, m.group(1), values[m.group(1)]), path)
+
+
+def suffixes(provider: Provider) -> tuple[str, ...] | None:
+    """The hosts the entry's API calls may go to (None: the public rule, any public host)."""
+    spec = _spec(provider)
+    return spec.allowed_host_suffixes if spec.host_rule == "suffix" else None
 
 
 def _spec(provider: Provider) -> ApiSpec:
@@ -186,7 +202,8 @@ def _origin(spec: ApiSpec, value: str) -> str:
     return match.group(0)
 
 
-def _filled(templates: dict[str, str], values: dict[str, str]) -> dict[str, str] | None:
+def fill(templates: dict[str, str], values: dict[str, str]) -> dict[str, str] | None:
+    """Header values with their placeholders filled; None when a value they name is missing."""
     filled: dict[str, str] = {}
     for key, template in templates.items():
         if not set(placeholders(template)) <= values.keys():

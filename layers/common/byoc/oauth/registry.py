@@ -24,6 +24,7 @@ from typing import Any
 from byoc.errors import NotAnOAuthProvider, UnknownProvider
 from byoc.oauth import revocation
 from byoc.oauth.api import ApiSpec, api_spec
+from byoc.oauth.keys import VerifySpec, verify_spec
 from byoc.oauth.metadata import Kept, Lookup, kept, lookup
 from byoc.oauth.revocation import RevocationSpec
 from byoc.oauth.scopes import KnownScope, ScopeSet
@@ -175,6 +176,13 @@ class Provider:
     category: str | None = None
     # Where the provider's API lives and how a call is authorized (byoc.oauth.api).
     api: ApiSpec | None = None
+    # Key entries: the request that checks a key at save, or why there is none (byoc.oauth.keys).
+    verify: VerifySpec | None = None
+    # The reference's categories (``popular``, ``crm``, ...), the entry this one extends, and what
+    # was checked of it (``verified``: level docs, facts or live; docs/providers.md shows it).
+    tags: tuple[str, ...] = ()
+    extends: str | None = None
+    verified: dict[str, Any] = field(default_factory=dict)
 
     @property
     def is_oauth(self) -> bool:
@@ -267,7 +275,8 @@ def _provider(raw: dict[str, Any]) -> Provider:
     fields = tuple(_field(f) for f in raw["fields"])
     oauth = _oauth(raw["oauth"]) if raw.get("oauth") is not None else None
     api = api_spec(raw["api"]) if raw.get("api") is not None else None
-    return Provider(**{**_arguments(raw), "fields": fields, "oauth": oauth, "api": api})
+    verify = verify_spec(raw["verify"]) if raw.get("verify") is not None else None
+    return Provider(**{**_arguments(raw), "fields": fields, "oauth": oauth, "api": api, "verify": verify})
 
 
 def callback_path(provider_id: str) -> str:

@@ -3,11 +3,13 @@
 Validate against the provider's fields, run OpenID discovery where the entry asks
 for it, seal the secret values under a fresh KMS data key, and upsert the record:
 OAuth providers go to ``pending_setup`` (next: ``/oauth/start``), API-key providers
-to ``active``. Saving the same client id and settings again (a rotated secret)
-keeps the tokens and the status; anything else drops them.
+to ``active`` once their verification request passed (``byoc.oauth.keys``). Saving the
+same client id and settings again (a rotated secret) keeps the tokens and the status;
+anything else drops them.
 
 AWS calls: at most one GetItem, one PutItem, one GenerateDataKey (plus one
 PutEvents when the status changes, and a Decrypt only to revoke dropped tokens).
+Provider calls: OpenID discovery (generic_oidc) or a key entry's verification request.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from byoc.errors import (
     ValidationFailed,
 )
 from byoc.model import Connection, EventType, Principal, Status, now_iso, require_admin
-from byoc.oauth import discovery, protocol
+from byoc.oauth import discovery, keys, protocol
 from byoc.oauth.client import TokenEndpointClient
 from byoc.oauth.fields import validate_credentials
 from byoc.oauth.registry import Provider, Registry, template_fields
@@ -91,6 +93,9 @@ class CredentialService:
         if provider.is_oauth:
             config.update(self._discover(provider, config))
             self._check_endpoints(provider, config)
+        else:  # a wrong key is a 422 now, not a surprise later (nothing is stored before this)
+            local = self.settings.allow_local_http
+            keys.verify_key(self.outbound, provider, config, secret_values, allow_local_http=local)
         return values, config, secret_values
 
     def _replace(self, provider: Provider, existing: Connection, connection: Connection) -> Connection:
