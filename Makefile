@@ -76,7 +76,7 @@ registry-check: $(VENV)/.installed
 	$(BIN)/python scripts/compile_registry.py --check
 
 # The layer loads only registry.compiled.json; sam build copies the whole layer folder, so the
-# source providers.json is removed from the build (it would be 180 kB read by nothing).
+# source providers.json is removed from the build (it would be 1 MB read by nothing).
 # sam build ships sources only, and Lambda cannot write __pycache__ into /opt or
 # /var/task, so every cold start would compile the layer again. Bytecode for the
 # runtime's Python (3.12), checked by hash rather than mtime (zip keeps no exact

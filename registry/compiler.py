@@ -152,12 +152,32 @@ def compiled_provider(provider: ProviderModel) -> dict[str, Any]:
 def compile_source(source: bytes) -> str:
     """The compiled file's text for this providers.json (``RegistryInvalid`` if it is not valid).
 
-    Minified, one entry per line: a change to one entry changes one line of the diff.
+    Minified, one entry per line: a change to one entry changes that line and the head's index.
+    The head (the first line) holds ``index``: each entry's byte offset and length in the text
+    after the head, so a container slices and parses only the entries it uses
+    (``byoc.oauth.registry.compiled_lines``). The whole file is still one JSON document.
     """
     model = validate(json.loads(source))
-    head = {"format": FORMAT, "source_sha256": hashlib.sha256(source).hexdigest()}
     entries = [_dumps(compiled_provider(p)) for p in model.providers]
+    index, offset = {}, 0
+    for provider, line in zip(model.providers, entries, strict=True):
+        index[provider.id] = [offset, len(line)]
+        offset += len(line) + 2  # the ",\n" after it (ASCII: characters are bytes)
+    head = {"format": FORMAT, "source_sha256": hashlib.sha256(source).hexdigest(), "index": index}
     return _dumps(head)[:-1] + ',"providers":[\n' + ",\n".join(entries) + "\n]}\n"
+
+
+def compile_catalogue(compiled: str) -> str:
+    """``GET /providers``' body for this compiled registry, with ``BASE_PLACEHOLDER`` for the
+    API's URL (``byoc.api.catalog.precomputed``), after a head line naming the source's hash."""
+    from byoc.api.catalog import BASE_PLACEHOLDER, catalogue_body
+    from byoc.oauth.registry import Registry, compiled_lines
+
+    head, lines = compiled_lines(compiled.encode())
+    registry = Registry([])
+    registry._providers = dict(lines)
+    body = catalogue_body(registry, BASE_PLACEHOLDER)
+    return _dumps({"source_sha256": head["source_sha256"]}) + "\n" + body + "\n"
 
 
 def _dumps(value: Any) -> str:

@@ -18,11 +18,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "layers" / "common")]
 
-from registry.compiler import RegistryInvalid, compile_source  # noqa: E402
+from registry.compiler import RegistryInvalid, compile_catalogue, compile_source  # noqa: E402
 
 FOLDER = ROOT / "layers" / "common" / "byoc" / "oauth"
 SOURCE = FOLDER / "providers.json"
 OUTPUT = FOLDER / "registry.compiled.json"
+CATALOGUE = FOLDER / "catalogue.compiled.json"
 
 
 def main(argv: list[str]) -> int:
@@ -31,17 +32,21 @@ def main(argv: list[str]) -> int:
     except RegistryInvalid as error:
         print(error, file=sys.stderr)
         return 1
-    current = OUTPUT.read_text(encoding="utf-8") if OUTPUT.exists() else None
+    outputs = {OUTPUT: text, CATALOGUE: compile_catalogue(text)}
+    stale = [path for path, wanted in outputs.items() if _current(path) != wanted]
     if "--check" in argv:
-        if current != text:
-            print(f"{OUTPUT.relative_to(ROOT)} is not current: run make registry", file=sys.stderr)
-            return 1
-        return 0
-    if current != text:
-        OUTPUT.write_text(text, encoding="utf-8")
+        for path in stale:
+            print(f"{path.relative_to(ROOT)} is not current: run make registry", file=sys.stderr)
+        return 1 if stale else 0
+    for path in stale:
+        path.write_text(outputs[path], encoding="utf-8")
     count = len(json.loads(text)["providers"])
     print(f"{SOURCE.relative_to(ROOT)} is valid; {OUTPUT.relative_to(ROOT)} is current ({count} providers)")
     return 0
+
+
+def _current(path: Path) -> str | None:
+    return path.read_text(encoding="utf-8") if path.exists() else None
 
 
 if __name__ == "__main__":

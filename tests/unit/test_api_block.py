@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from byoc.errors import UnsafeUrl
 from byoc.oauth.api import ACCESS_TOKEN, api_base_url, api_headers, api_query, api_spec, placeholders
 from byoc.oauth.registry import Provider, Registry, get_registry
 from byoc.outbound import check_url
+from tests.support.samples import field_value, metadata_values, org_values
 
 REGISTRY = get_registry()
 ALL = [p.id for p in REGISTRY]
@@ -36,7 +38,14 @@ def entry(raw_api: dict[str, Any], fields: list[dict[str, Any]] | None = None, *
 
 
 def credential_names(provider: Provider) -> set[str]:
-    return {ACCESS_TOKEN} if provider.is_oauth else set(provider.secret_fields)
+    """What ``auth.format`` may name: the access token, or the secret fields (and, for a Basic
+    pair, the plain user name beside its secret password)."""
+    if provider.is_oauth:
+        return {ACCESS_TOKEN}
+    plain_user = (
+        {f.name for f in provider.fields} if provider.api and provider.api.auth.in_ == "basic" else set()
+    )
+    return set(provider.secret_fields) | plain_user
 
 
 def undeclared(provider: Provider) -> list[str]:
@@ -53,11 +62,7 @@ def undeclared(provider: Provider) -> list[str]:
 
 def sample_values(provider: Provider) -> tuple[dict[str, str], dict[str, str]]:
     """(config, metadata) as a real connection of the entry would hold them."""
-    config = {f.name: f.default or "acme" for f in provider.fields if not f.secret and f.type != "url"}
-    config |= {f.name: "https://x.example.com" for f in provider.fields if f.type == "url"}
-    names = provider.oauth.metadata_names if provider.oauth else ()
-    metadata = {name: {"dc": "us6", "realm_id": "9130"}.get(name, CLOUD) for name in names}
-    return config, metadata | ORIGINS.get(provider.id, {})
+    return org_values(provider), metadata_values(provider) | ORIGINS.get(provider.id, {})
 
 
 # --------------------------------------------------------------------------- the registry's blocks
@@ -87,16 +92,26 @@ def test_every_fixed_host_and_templated_tail_is_under_the_suffixes(provider_id: 
         return  # the whole origin is a value: checked when it is used (tests below)
     host = api.base_url.removeprefix("https://").split("/")[0]
     assert api.base_url.startswith("https://")
-    tail = host.rsplit("}", 1)[-1].lstrip(".")
+    tail = host.rsplit("}", 1)[-1]
+    if "}" in host and not tail.startswith("."):
+        tail = tail.partition(".")[2]  # a value inside the first label: "{env}-xml.booking.com"
+    tail = tail.lstrip(".")
     if tail:
         check_url(f"https://{tail}/", allowed_suffixes=api.allowed_host_suffixes)
-    else:  # the host is a value: only a select's options may fill it (Datadog's site)
+    else:  # the host is a value: a select's options (Datadog's site), or a host under one domain
         provider = REGISTRY.get(provider_id)
         (name,) = placeholders(host)
-        options = provider.field(name).options  # type: ignore[union-attr]
-        assert options
-        for option in options:
-            assert api_base_url(provider, {name: option}, {})
+        spec = provider.field(name)
+        assert spec is not None
+        config, metadata = sample_values(provider)
+        values = spec.options or (field_value(spec),)
+        if not spec.options:  # the pattern keeps the host under one of the suffixes
+            assert spec.pattern and spec.pattern.endswith(
+                tuple(re.escape(s) + "$" for s in api.allowed_host_suffixes)
+            )
+        for value in values:
+            url = api_base_url(provider, {**config, name: value}, metadata)
+            assert url and check_url(url, allowed_suffixes=api.allowed_host_suffixes)
 
 
 @pytest.mark.parametrize("provider_id", ALL)
@@ -105,7 +120,9 @@ def test_every_entry_renders_a_checked_base_for_a_real_connection(provider_id: s
     config, metadata = sample_values(provider)
     url = api_base_url(provider, config, metadata)
     assert url is not None and url.startswith("https://")
-    credentials = {ACCESS_TOKEN: "tok"} if provider.is_oauth else dict.fromkeys(provider.secret_fields, "k")
+    credentials = dict.fromkeys(provider.secret_fields, "k") | (
+        {ACCESS_TOKEN: "tok"} if provider.is_oauth else {}
+    )
     assert api_headers(provider, credentials, config, metadata)
 
 

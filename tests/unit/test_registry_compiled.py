@@ -58,6 +58,7 @@ def test_check_mode_reports_a_stale_file_and_writing_makes_it_current(tmp_path: 
     monkeypatch.setattr(module, "ROOT", tmp_path)
     monkeypatch.setattr(module, "SOURCE", tmp_path / "providers.json")
     monkeypatch.setattr(module, "OUTPUT", tmp_path / "registry.compiled.json")
+    monkeypatch.setattr(module, "CATALOGUE", tmp_path / "catalogue.compiled.json")
     assert module.main(["--check"]) == 1
     assert module.main([]) == 0
     assert module.main(["--check"]) == 0
@@ -69,16 +70,15 @@ def test_check_mode_reports_a_stale_file_and_writing_makes_it_current(tmp_path: 
 def test_an_invalid_source_is_reported_and_nothing_is_written(tmp_path: Path, monkeypatch, capsys) -> None:
     module = script()
     data = json.loads(SOURCE.read_text(encoding="utf-8"))
-    data["providers"][0]["oauth"]["pkce"] = "yes"
+    broken = next(p for p in data["providers"] if "oauth" in p and "pkce" not in p["oauth"])
+    broken["oauth"]["pkce"] = "yes"
     (tmp_path / "providers.json").write_text(json.dumps(data), encoding="utf-8")
     monkeypatch.setattr(module, "SOURCE", tmp_path / "providers.json")
     monkeypatch.setattr(module, "OUTPUT", tmp_path / "registry.compiled.json")
+    monkeypatch.setattr(module, "CATALOGUE", tmp_path / "catalogue.compiled.json")
     assert module.main([]) == 1
     assert not (tmp_path / "registry.compiled.json").exists()
-    assert (
-        f"{data['providers'][0]['id']}: oauth.pkce: Input should be a valid boolean"
-        in capsys.readouterr().err
-    )
+    assert f"{broken['id']}: oauth.pkce: Input should be a valid boolean" in capsys.readouterr().err
 
 
 def _layer_copy(tmp_path: Path, source: bytes | None) -> Path:

@@ -21,12 +21,16 @@ import json
 from base64 import b64encode
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 from typing import Any
 
 from byoc.api.views import provider_view
-from byoc.oauth.registry import Provider, Registry
+from byoc.oauth.registry import SOURCE, Provider, Registry, StaleRegistry, callback_path, redirect_uri
 
 CACHE_CONTROL = "public, max-age=300"
+CATALOGUE_FILE = "catalogue.compiled.json"
+# The API's URL in the body make registry writes; no deployed API has it (.invalid, RFC 2606).
+BASE_PLACEHOLDER = "https://api-base-url.invalid"
 GZIP_LEVEL = 9  # encoded once per container: the smallest body is worth the few milliseconds
 
 
@@ -43,13 +47,45 @@ def provider_entry(provider: Provider, api_base_url: str) -> dict[str, Any]:
     return {**provider_view(provider, api_base_url), "category": provider.category}
 
 
-@lru_cache(maxsize=4)
-def catalogue(registry: Registry, api_base_url: str) -> Catalogue:
-    body = json.dumps(
+def catalogue_body(registry: Registry, api_base_url: str) -> str:
+    """The catalogue's JSON, built from every entry (``make registry`` does it once, with
+    ``BASE_PLACEHOLDER`` for the API's URL; ``precomputed`` fills it in)."""
+    return json.dumps(
         {"providers": [provider_entry(p, api_base_url) for p in sorted(registry, key=_by_name)]},
         separators=(",", ":"),
         ensure_ascii=False,
     )
+
+
+@lru_cache(maxsize=4)
+def catalogue(registry: Registry, api_base_url: str) -> Catalogue:
+    """The catalogue built from ``registry`` (tests, other registries); the function answers from
+    ``precomputed``, which is the same bytes for the shipped registry."""
+    return _encoded(catalogue_body(registry, api_base_url))
+
+
+@lru_cache(maxsize=4)
+def precomputed(api_base_url: str) -> Catalogue:
+    """The shipped registry's catalogue from the body ``make registry`` wrote
+    (``catalogue.compiled.json``, beside the compiled registry), with this API's URL in each
+    redirect URI: no entry is parsed or built in the container. The file's first line names the
+    providers.json it came from; in a checkout, where that file sits beside it, they must agree
+    (``StaleRegistry``)."""
+    folder = resources.files("byoc.oauth")
+    head, _, template = folder.joinpath(CATALOGUE_FILE).read_text(encoding="utf-8").partition("\n")
+    source = folder.joinpath(SOURCE)
+    if (
+        source.is_file()
+        and hashlib.sha256(source.read_bytes()).hexdigest() != json.loads(head)["source_sha256"]
+    ):
+        raise StaleRegistry(
+            f"byoc/oauth/{CATALOGUE_FILE} was written from another {SOURCE}: run `make registry`"
+        )
+    base = json.dumps(redirect_uri(api_base_url, "x").removesuffix(callback_path("x")))[1:-1]
+    return _encoded(template.rstrip("\n").replace(json.dumps(BASE_PLACEHOLDER)[1:-1], base))
+
+
+def _encoded(body: str) -> Catalogue:
     raw = body.encode()
     return Catalogue(
         body=body,

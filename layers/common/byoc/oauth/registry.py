@@ -306,13 +306,15 @@ class Registry:
     """
 
     def __init__(self, providers: list[Provider]):
-        self._providers: dict[str, Provider | dict[str, Any]] = {p.id: p for p in providers}
+        self._providers: dict[str, Provider | dict[str, Any] | bytes] = {p.id: p for p in providers}
 
     def get(self, provider_id: str) -> Provider:
         try:
             found = self._providers[provider_id]
         except (KeyError, TypeError):
             raise UnknownProvider() from None
+        if isinstance(found, bytes):  # its line of the compiled file, not parsed yet
+            found = json.loads(found)
         if isinstance(found, dict):  # compiled arguments, not built yet
             found = self._providers[provider_id] = _provider(found)
         return found
@@ -359,11 +361,28 @@ def get_registry() -> Registry:
     test or dev server ever runs on a registry older than the file being edited.
     """
     folder = resources.files("byoc.oauth")
-    data = json.loads(folder.joinpath(COMPILED).read_text(encoding="utf-8"))
+    head, lines = compiled_lines(folder.joinpath(COMPILED).read_bytes())
     source = folder.joinpath(SOURCE)
-    if source.is_file() and hashlib.sha256(source.read_bytes()).hexdigest() != data["source_sha256"]:
+    if source.is_file() and hashlib.sha256(source.read_bytes()).hexdigest() != head["source_sha256"]:
         raise StaleRegistry(
             f"byoc/oauth/{COMPILED} was compiled from another {SOURCE}: run `make registry`"
             " (it validates the file and writes the compiled registry)"
         )
-    return Registry.from_data(data)
+    registry = Registry([])
+    registry._providers = dict(lines)
+    return registry
+
+
+def compiled_lines(raw: bytes) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """The compiled file's head (format, source hash) and each entry's JSON by id, unparsed.
+
+    The head, on the first line, indexes the entries after it (offset and length), so a
+    container parses the head and then only the entries it uses: a request needs one provider
+    of hundreds. A file without the index is parsed whole, as plain JSON."""
+    first, _, rest = raw.partition(b"\n")
+    if not first.endswith(b'"providers":['):
+        data = json.loads(raw)
+        return data, {p["id"]: json.dumps(p).encode() for p in data["providers"]}
+    head = json.loads(first + b"]}")
+    lines = {pid: rest[start : start + size] for pid, (start, size) in head.pop("index", {}).items()}
+    return head, lines
