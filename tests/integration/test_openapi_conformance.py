@@ -443,7 +443,7 @@ def test_a_bug_on_every_route(routes, monkeypatch):
     for operation, call in _every_call(routes, parked):
         with bug_in_aws_call():
             expect(operation, call(), 500, "internal_error")
-    monkeypatch.setattr(routes.providers_fn, "get_registry", lambda: _crash())
+    monkeypatch.setattr(routes.providers_fn, "precomputed", lambda base: _crash())
     expect(PROVIDERS, routes.providers(), 500, "internal_error")
 
 

@@ -13,6 +13,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+try:  # Python 3.11+: the parser is internal and moved
+    from re import _parser  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover
+    import sre_parse as _parser  # type: ignore[no-redef]
+
 from byoc.oauth.registry import Field, Provider
 
 CLOUD = "11111111-2222-3333-4444-555555555555"
@@ -35,7 +40,53 @@ def field_value(spec: Field) -> str:
     for value in candidates:
         if value and (pattern is None or pattern.fullmatch(value)) and len(value) <= spec.max_length:
             return value
-    raise AssertionError(f"no sample value fits {spec.name} ({spec.pattern})")
+    assert pattern is not None
+    return _from_pattern(spec.pattern or "", spec.max_length)
+
+
+def _from_pattern(pattern: str, max_length: int) -> str:
+    """A value matching a key's documented shape (``^[a-f0-9]{32}$``): each part of the regular
+    expression at its shortest, its first choice; checked against the pattern."""
+    value = "".join(_emit(item) for item in _parser.parse(pattern))
+    if not re.fullmatch(pattern, value) or len(value) > max_length:
+        raise AssertionError(f"no sample value fits {pattern}")
+    return value
+
+
+_CATEGORY = {"category_digit": "0", "category_word": "a", "category_space": " "}
+
+
+def _emit(item: tuple[Any, Any]) -> str:
+    op, arg = item
+    name = str(op).lower()
+    if name == "literal":
+        return chr(arg)
+    if name == "in":
+        return _first_of(arg)
+    if name in ("max_repeat", "min_repeat", "possessive_repeat"):
+        low, _, body = arg
+        return "".join(_emit(i) for i in body) * low
+    if name == "subpattern":
+        return "".join(_emit(i) for i in arg[-1])
+    if name == "branch":
+        return "".join(_emit(i) for i in arg[1][0])
+    if name == "any":
+        return "a"
+    if name == "category":
+        return _CATEGORY.get(str(arg).lower(), "a")
+    return ""  # anchors and boundaries take no characters
+
+
+def _first_of(items: list[tuple[Any, Any]]) -> str:
+    for op, arg in items:
+        name = str(op).lower()
+        if name == "literal":
+            return chr(arg)
+        if name == "range":
+            return chr(arg[0])
+        if name == "category":
+            return _CATEGORY.get(str(arg).lower(), "a")
+    return "a"
 
 
 def org_values(provider: Provider) -> dict[str, str]:
@@ -68,7 +119,7 @@ def facts_config(fact: dict[str, Any], values: dict[str, str]) -> dict[str, str]
     names = set(fact.get("connection_config_fields") or {}) | set(fact.get("templated_fields") or [])
     for key in ("authorization_url", "token_url", "refresh_url", "proxy_base_url"):
         names |= set(_FACT.findall(fact.get(key) or ""))
-    for key in ("authorization_params", "token_params", "refresh_params"):
+    for key in ("authorization_params", "token_params", "refresh_params", "proxy_headers"):
         names |= set(_FACT.findall(str(fact.get(key) or "")))
     return {name: values[snake(name)] for name in names if snake(name) in values}
 
