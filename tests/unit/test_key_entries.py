@@ -31,7 +31,7 @@ CHECKS = {
 }
 REGISTRY = get_registry()
 KEY_ENTRIES = [p for p in REGISTRY if p.auth_type in ("api_key", "basic")]
-# Written by scripts/import_reference.py (hand-written key entries: tests/integration/test_key_verification.py).
+# Written by scripts/import_reference.py (the hand-written ones: tests/integration/test_key_verification.py).
 IMPORTED = [p for p in KEY_ENTRIES if p.id in FACTS and importer.IMPORTED in p.notes]
 VERIFIED = [p for p in IMPORTED if p.verify is not None and p.verify.enabled]
 
@@ -100,7 +100,8 @@ def test_the_credential_goes_where_the_facts_send_it(provider: Provider) -> None
     from byoc.oauth.api import api_headers
 
     headers = {k.lower(): v for k, v in (api_headers(provider, secrets, config, {}) or {}).items()}
-    given = {k.lower(): v for k, v in (fact.get("proxy_headers") or {}).items() if k.lower() != "content-type"}
+    given = {k.lower(): v for k, v in (fact.get("proxy_headers") or {}).items()}
+    given.pop("content-type", None)
     carrier = next((k for k, v in given.items() if "${apiKey}" in v), None)
     if carrier is not None:
         assert headers[carrier] == render(given[carrier], fact, config, secrets)
