@@ -109,8 +109,10 @@ def test_the_credential_goes_where_the_facts_send_it(provider: Provider) -> None
         pair = f"{secrets['username']}:{secrets['password']}".encode()
         assert headers["authorization"] == "Basic " + base64.b64encode(pair).decode()
     for name, template in given.items():
-        if name != carrier and "${connectionConfig." in template and "${" not in template.replace(
-            "${connectionConfig.", ""
+        if (
+            name != carrier
+            and "${connectionConfig." in template
+            and "${" not in template.replace("${connectionConfig.", "")
         ):
             assert headers[name] == render(template, fact, {**config, **secrets}, secrets)
 
