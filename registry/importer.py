@@ -131,8 +131,8 @@ def entry(
     else:
         body = _key_entry(fact, ctx, verification)
     api = _api(fact, ctx, mode == "OAUTH2")
+    fields = ctx.fields()  # before _verified: a field's pattern may be a deviation
     out: dict[str, Any] = {**head, "verified": _verified(ctx), "api": api, **body}
-    fields = ctx.fields()
     if fields:
         out["fields"] = fields + out.pop("fields", [])
     out["notes"] = [*ctx.notes, IMPORTED]

@@ -67,11 +67,13 @@ def imported(
     have = {p["id"]: p for p in data["providers"]}
     added: list[dict] = []
     skipped: dict[str, str] = {}
-    for fact in facts:
+    # members last, so that a base imported in the same run is there for them to extend
+    for fact in sorted(facts, key=lambda f: bool(f.get("alias_of"))):
         if fact["id"] in have or (only and fact["id"] not in only):
             continue
         try:
-            candidate = importer.checked_entry(fact, checks.get(fact["id"]), data)  # its problems only
+            within = {**data, "providers": data["providers"] + added}
+            candidate = importer.checked_entry(fact, checks.get(fact["id"]), within)  # its problems only
         except importer.Skip as reason:
             skipped[fact["id"]] = str(reason)
             continue
