@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "layers" / "common"))
+sys.path[:0] = [str(ROOT), str(ROOT / "layers" / "common")]
 
 from byoc.oauth.api import ApiSpec, placeholders  # noqa: E402
 from byoc.oauth.metadata import Kept  # noqa: E402
@@ -26,6 +26,7 @@ from byoc.oauth.registry import (  # noqa: E402
     get_registry,
 )
 from byoc.oauth.scopes import ScopeSet  # noqa: E402
+from registry import overview  # noqa: E402
 
 OUTPUT = ROOT / "docs" / "providers.md"
 SOURCE = "layers/common/byoc/oauth/providers.json"
@@ -35,15 +36,6 @@ CLIENT_AUTH = {
     "client_secret_basic": "HTTP Basic header (client_secret_basic)",
     "client_secret_post": "in the request body (client_secret_post)",
 }
-
-# Providers of the reference facts that the registry leaves out, and why.
-OUT_OF_SCOPE = [
-    ("trello", "OAuth 1.0a (signed requests): out of scope."),
-    ("twitter", "X/Twitter API v1 with OAuth 1.0a: out of scope; use twitter-v2 (OAuth 2.0 with PKCE)."),
-    ("github-app-oauth", "GitHub App installation tokens need custom code; use github for user OAuth."),
-    ("one-drive, sharepoint-online", "need a second SharePoint token from custom code; use microsoft."),
-    ("stripe-app", "Stripe Apps use a custom token client; use stripe (Stripe Connect OAuth)."),
-]
 
 
 def cell(text: object) -> str:
@@ -260,8 +252,11 @@ def naming_lines(spec: OAuthSpec) -> list[str]:
 def provider_section(provider: Provider) -> list[str]:
     lines = [f"### {provider.name} (`{provider.id}`)", ""]
     lines.append(f"- Auth type: {AUTH_TYPES[provider.auth_type]}")
+    lines.append(overview.verified_line(provider))
+    lines += overview.family_lines(provider)
     if provider.docs_url:
-        lines.append(f"- Provider docs: <{provider.docs_url}>")
+        lines.append(f"- Provider docs (where to create the app): <{provider.docs_url}>")
+    lines += overview.verify_line(provider)
     if provider.oauth is not None:
         lines += oauth_lines(provider)
     lines += api_lines(provider)
@@ -305,20 +300,23 @@ def render(registry: Registry) -> str:
         f"{code(CLIENT_SECRET.name)} ({CLIENT_SECRET.label}, stored encrypted and never shown again).",
         "How to add a provider: [adding-a-provider.md](adding-a-provider.md).",
         "",
+        *overview.count_lines(providers),
+        *overview.category_lines(providers),
         *scope_check_lines(providers),
-        "## Not supported",
-        "",
-        *(f"- `{name}`: {why}" for name, why in OUT_OF_SCOPE),
-        "",
+        *overview.left_out_lines({p.id for p in providers}),
         "## Summary",
         "",
-        "| Id | Provider | Auth type | Fields the customer fills | Redirect URI |",
-        "|---|---|---|---|---|",
+        "| Id | Provider | Category | Auth type | Verified | Fields the customer fills | Redirect URI |",
+        "|---|---|---|---|---|---|---|",
     ]
     for p in providers:
         filled = ", ".join(cell(f.label) for f in p.fields)
         redirect = code(REDIRECT.format(id=p.id)) if p.is_oauth else "n/a"
-        lines.append(f"| `{p.id}` | {cell(p.name)} | {AUTH_TYPES[p.auth_type]} | {filled} | {redirect} |")
+        level = p.verified.get("level", "docs")
+        lines.append(
+            f"| `{p.id}` | {cell(p.name)} | {p.category} | {AUTH_TYPES[p.auth_type]} | {level} | {filled} "
+            f"| {redirect} |"
+        )
     lines += ["", "## Details", ""]
     for p in providers:
         lines += provider_section(p)
