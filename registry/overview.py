@@ -36,35 +36,33 @@ def _code(text: object) -> str:
 
 def count_lines(providers: list[Provider]) -> list[str]:
     """The table of counts at the top of the page."""
-    oauth = [p for p in providers if p.oauth is not None]
+    oauth = [p.oauth for p in providers if p.oauth is not None]
     keys = [p for p in providers if p.oauth is None]
-    revocation = Counter("an endpoint" if p.oauth and p.oauth.revocation.enabled else "none" for p in oauth)
-    verify = Counter("a request" if p.verify is not None and p.verify.enabled else "none" for p in keys)
     levels = Counter(str(p.verified.get("level", "docs")) for p in providers)
+    revoking = sum(spec.revocation.enabled for spec in oauth)
+    checked = sum(spec.scopes_checked for spec in oauth)
+    verifying = sum(_verifies(p) for p in keys)
     rows = [
         ("OAuth 2.0 (authorization code)", len(oauth)),
         ("API key", sum(p.auth_type == "api_key" for p in keys)),
         ("HTTP Basic", sum(p.auth_type == "basic" for p in keys)),
         ("Family members (`extends` another entry)", sum(bool(p.extends) for p in providers)),
+        ("OAuth: revocation endpoint / none (with the reason)", f"{revoking} / {len(oauth) - revoking}"),
         (
-            "OAuth: revocation endpoint / none (with the reason)",
-            f"{revocation['an endpoint']} / {revocation['none']}",
-        ),
-        (
-            "OAuth: default scopes checked on the provider's pages / not checked (scope field open)",
-            f"{sum(bool(p.oauth and p.oauth.scopes_checked) for p in oauth)} / "
-            f"{sum(not (p.oauth and p.oauth.scopes_checked) for p in oauth)}",
+            "OAuth: default scopes checked on the provider's pages / not (scope field open)",
+            f"{checked} / {len(oauth) - checked}",
         ),
         (
             "Keys: verified at save by a request / saved unchecked (with the reason)",
-            f"{verify['a request']} / {verify['none']}",
+            f"{verifying} / {len(keys) - verifying}",
         ),
-        *(
-            (f"Verified level `{level}`: {LEVELS[level]}", levels[level])
-            for level in ("live", "facts", "docs")
-        ),
+        *((f"Verified level `{level}`: {LEVELS[level]}", levels[level]) for level in LEVELS),
     ]
     return ["| | Entries |", "|---|---|", *(f"| {name} | {count} |" for name, count in rows), ""]
+
+
+def _verifies(provider: Provider) -> bool:
+    return provider.verify is not None and provider.verify.enabled
 
 
 def category_lines(providers: list[Provider]) -> list[str]:
