@@ -25,6 +25,7 @@ network or the registry file: ``entry(fact, verification)`` is a pure function.
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from typing import Any
 
@@ -176,16 +177,23 @@ def _member_api(fact: dict[str, Any], base: dict[str, Any]) -> dict[str, Any]:
 
 
 def _same_endpoints(fact: dict[str, Any], base: dict[str, Any]) -> bool:
-    """The facts' authorize and token URLs are the base's, values aside (or with its defaults)."""
+    """The facts' authorize and token URLs are the base's: the same with every value a wildcard,
+    or the facts' (values as wildcards) matching the base's rendered with its defaults (Zoho's
+    ``accounts.zoho.${extension}`` and our ``accounts.{region}`` with ``com`` → ``zoho.com``)."""
     oauth = base.get("oauth") or {}
-    defaults = {f["name"]: f["default"] for f in base.get("fields", []) if f.get("default")}
+    mapped = oauth.get("template_values") or {}
+    defaults = {
+        f["name"]: mapped.get(f["name"], {}).get(f["default"], f["default"])
+        for f in base.get("fields", [])
+        if f.get("default")
+    }
     for fact_key, ours in (("authorization_url", "authorize_url"), ("token_url", "token_url")):
-        first = (fact.get(fact_key) or "").split(" || ")[0]
+        first = _ANY_VALUE.sub("*", (fact.get(fact_key) or "").split(" || ")[0])
         template = oauth.get(ours, "")
         with_defaults = re.sub(
             r"\{([a-z_][a-z0-9_]*)\}", lambda m: defaults.get(m.group(1), m.group(0)), template
         )
-        if _ANY_VALUE.sub("*", first) not in (_ANY_VALUE.sub("*", template), with_defaults):
+        if first != _ANY_VALUE.sub("*", template) and not fnmatch.fnmatchcase(with_defaults, first):
             return False
     return True
 

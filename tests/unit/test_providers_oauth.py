@@ -830,7 +830,32 @@ def test_intercom_regions(region: str, app: str, api: str) -> None:
 def test_zoho_region_is_a_select() -> None:
     region = provider("zoho").field("region")
     assert region is not None and region.type == "select"
-    assert region.options == ("com", "eu", "in", "com.au", "com.cn", "jp") and region.default == "com"
+    assert region.options == ("com", "eu", "in", "com.au", "com.cn", "jp", "ca", "sa", "uk")
+    assert region.default == "com"
+
+
+@pytest.mark.parametrize(
+    ("region", "accounts", "api"),
+    [
+        ("ca", "accounts.zohocloud.ca", "www.zohoapis.ca"),
+        ("sa", "accounts.zoho.sa", "www.zohoapis.sa"),
+        ("uk", "accounts.zoho.uk", "www.zohoapis.uk"),
+        ("eu", "accounts.zoho.eu", "www.zohoapis.eu"),
+    ],
+)
+@pytest.mark.parametrize("pid", ["zoho", "zoho-crm", "zoho-desk"])
+def test_zoho_data_centres_beyond_the_facts(pid: str, region: str, accounts: str, api: str) -> None:
+    # Zoho's multi-DC page: Canada's accounts host is accounts.zohocloud.ca, not accounts.zoho.ca
+    p = provider(pid)
+    endpoints = oauth.resolve_endpoints(p, org_config(p, {"region": region}), allow_local_http=False)
+    assert endpoints.authorize_url == f"https://{accounts}/oauth/v2/auth"
+    assert endpoints.token_url == f"https://{accounts}/oauth/v2/token"
+    from byoc.oauth.api import api_base_url
+
+    if pid != "zoho-desk":  # Desk's API host is the facts' fixed desk.zoho.com
+        assert (api_base_url(p, {"region": region}, {"api_domain": f"https://{api}"}) or "").startswith(
+            f"https://{api}"
+        )
 
 
 # Zoho: the callback's accounts-server decides where the client secret goes.

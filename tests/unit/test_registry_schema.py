@@ -146,7 +146,7 @@ MUTATIONS: dict[str, tuple[str, Callable[[Entry], None], str, str]] = {
         "zoho",
         _set("fields.0.options", ["com", "eu", "evil.test"]),
         "zoho: oauth.authorize_url:",
-        "host accounts.zoho.evil.test (region='evil.test') is not under",
+        "host accounts.evil.test (region='evil.test') is not under",
     ),
     "template value breaks the host": (
         "intercom",
