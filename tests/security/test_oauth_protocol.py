@@ -44,8 +44,19 @@ def test_every_flow_gets_a_fresh_verifier(api, provider_mock):
 
 
 def test_pkce_is_on_for_every_provider_unless_its_entry_says_it_cannot_take_it():
-    without = sorted(p.id for p in get_registry() if p.oauth is not None and not p.oauth.pkce)
-    assert without == ["amazon-selling-partner", "pipedrive", "slack", "typeform"]
+    import json
+    from pathlib import Path
+
+    facts = Path(__file__).resolve().parents[1] / "data" / "reference_facts.json"
+    off_in_facts = {f["id"] for f in json.loads(facts.read_text())["providers"] if f["pkce"] is False}
+    without = [p for p in get_registry() if p.oauth is not None and not p.oauth.pkce]
+    from registry.importer import IMPORTED
+
+    hand = sorted(p.id for p in without if IMPORTED not in p.notes)
+    assert hand == ["amazon-selling-partner", "pipedrive", "slack", "typeform"]
+    # an imported entry turns PKCE off only where the reference facts do, and says so
+    assert all(p.id in off_in_facts for p in without if IMPORTED in p.notes)
+    assert all(any("PKCE" in note for note in p.notes) for p in without)
 
 
 def test_no_provider_entry_asks_for_the_plain_challenge_method():
