@@ -174,9 +174,7 @@ def compile_catalogue(compiled: str) -> str:
     from byoc.oauth.registry import Registry, compiled_lines
 
     head, lines = compiled_lines(compiled.encode())
-    registry = Registry([])
-    registry._providers = dict(lines)
-    body = catalogue_body(registry, BASE_PLACEHOLDER)
+    body = catalogue_body(Registry.from_lines(lines), BASE_PLACEHOLDER)
     return _dumps({"source_sha256": head["source_sha256"]}) + "\n" + body + "\n"
 
 

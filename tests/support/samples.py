@@ -124,6 +124,11 @@ def facts_config(fact: dict[str, Any], values: dict[str, str]) -> dict[str, str]
     return {name: values[snake(name)] for name in names if snake(name) in values}
 
 
+def fact_text(value: Any) -> str:
+    """A facts value as it goes on the wire: JSON's spelling for booleans."""
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
 def render_fact(template: str, config: dict[str, str]) -> str:
     """The facts' templating: ``A || B`` is A when all of A's placeholders have values, else B."""
     for alternative in template.split(" || "):

@@ -29,7 +29,7 @@ from byoc.oauth.client import App, TokenEndpointClient
 from byoc.oauth.registry import Provider, get_registry, redirect_uri
 from byoc.outbound import OutboundClient
 from tests.support.registry import entry_from_source
-from tests.support.samples import facts_config, field_value, org_values, render_fact
+from tests.support.samples import fact_text, facts_config, field_value, org_values, render_fact
 
 ROOT = Path(__file__).resolve().parents[2]
 FACTS = {p["id"]: p for p in json.loads((ROOT / "tests/data/reference_facts.json").read_text())["providers"]}
@@ -312,10 +312,6 @@ OAUTH_IDS = [p.id for p in REGISTRY if p.is_oauth]
 # Facts parameters an entry leaves out on purpose (its notes say why).
 LEFT_OUT_PARAMS = {("bigcommerce", "account_uuid")}
 FACTS_CLIENT_AUTH = {"basic": "basic", "basic (authorization_method: header)": "basic", "body": "post"}
-
-
-def fact_text(value: Any) -> str:
-    return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
 
 def from_facts(pid: str) -> Expect:

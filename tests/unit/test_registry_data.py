@@ -33,7 +33,7 @@ from byoc.oauth.registry import (
 )
 from byoc.outbound import check_url
 from registry import importer
-from tests.support.samples import facts_config, field_value, org_values, render_fact
+from tests.support.samples import fact_text, facts_config, field_value, org_values, render_fact
 
 ROOT = Path(__file__).resolve().parents[2]
 REGISTRY_FILE = ROOT / "layers" / "common" / "byoc" / "oauth" / "providers.json"
@@ -537,10 +537,6 @@ def test_client_auth_and_body_format_match_the_facts(provider: Provider) -> None
     assert provider.oauth.body_format == fact["body_format"]
 
 
-def _fact_value(value: object) -> str:
-    return str(value).lower() if isinstance(value, bool) else str(value)
-
-
 @pytest.mark.parametrize("provider", OAUTH_IN_FACTS, ids=ids(OAUTH_IN_FACTS))
 def test_authorization_params_match_the_facts(provider: Provider) -> None:
     fact = FACTS_BY_ID[provider.id]
@@ -560,7 +556,7 @@ def test_authorization_params_match_the_facts(provider: Provider) -> None:
     query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
     for key, value in (fact["authorization_params"] or {}).items():
         if key != "response_type" and not deviates(provider, key):  # response_type: the flow sends code
-            assert query.get(key) == render_fact(_fact_value(value), theirs), key
+            assert query.get(key) == render_fact(fact_text(value), theirs), key
 
 
 @pytest.mark.parametrize("provider", OAUTH_IN_FACTS, ids=ids(OAUTH_IN_FACTS))
@@ -574,10 +570,10 @@ def test_token_and_refresh_params_match_the_facts(provider: Provider) -> None:
     refresh = oauth.refresh_params(provider, refresh_token="rt", config=config)
     for key, value in (fact["token_params"] or {}).items():
         if key != "grant_type":
-            assert exchange.get(key) == render_fact(_fact_value(value), theirs), key
+            assert exchange.get(key) == render_fact(fact_text(value), theirs), key
     for key, value in (fact["refresh_params"] or {}).items():
         if key != "grant_type":
-            assert refresh.get(key) == render_fact(_fact_value(value), theirs), key
+            assert refresh.get(key) == render_fact(fact_text(value), theirs), key
 
 
 @pytest.mark.parametrize("provider", OAUTH_IN_FACTS, ids=ids(OAUTH_IN_FACTS))

@@ -25,7 +25,7 @@ from importlib import resources
 from typing import Any
 
 from byoc.api.views import provider_view
-from byoc.oauth.registry import SOURCE, Provider, Registry, StaleRegistry, callback_path, redirect_uri
+from byoc.oauth.registry import Provider, Registry, callback_path, ensure_current, redirect_uri
 
 CACHE_CONTROL = "public, max-age=300"
 CATALOGUE_FILE = "catalogue.compiled.json"
@@ -71,16 +71,9 @@ def precomputed(api_base_url: str) -> Catalogue:
     redirect URI: no entry is parsed or built in the container. The file's first line names the
     providers.json it came from; in a checkout, where that file sits beside it, they must agree
     (``StaleRegistry``)."""
-    folder = resources.files("byoc.oauth")
-    head, _, template = folder.joinpath(CATALOGUE_FILE).read_text(encoding="utf-8").partition("\n")
-    source = folder.joinpath(SOURCE)
-    if (
-        source.is_file()
-        and hashlib.sha256(source.read_bytes()).hexdigest() != json.loads(head)["source_sha256"]
-    ):
-        raise StaleRegistry(
-            f"byoc/oauth/{CATALOGUE_FILE} was written from another {SOURCE}: run `make registry`"
-        )
+    text = resources.files("byoc.oauth").joinpath(CATALOGUE_FILE).read_text(encoding="utf-8")
+    head, _, template = text.partition("\n")
+    ensure_current(CATALOGUE_FILE, json.loads(head)["source_sha256"])
     base = json.dumps(redirect_uri(api_base_url, "x").removesuffix(callback_path("x")))[1:-1]
     return _encoded(template.rstrip("\n").replace(json.dumps(BASE_PLACEHOLDER)[1:-1], base))
 

@@ -308,6 +308,13 @@ class Registry:
     def __init__(self, providers: list[Provider]):
         self._providers: dict[str, Provider | dict[str, Any] | bytes] = {p.id: p for p in providers}
 
+    @classmethod
+    def from_lines(cls, lines: dict[str, bytes]) -> Registry:
+        """A registry over the compiled file's entries, each parsed on first use."""
+        registry = cls([])
+        registry._providers = dict(lines)
+        return registry
+
     def get(self, provider_id: str) -> Provider:
         try:
             found = self._providers[provider_id]
@@ -362,15 +369,19 @@ def get_registry() -> Registry:
     """
     folder = resources.files("byoc.oauth")
     head, lines = compiled_lines(folder.joinpath(COMPILED).read_bytes())
-    source = folder.joinpath(SOURCE)
-    if source.is_file() and hashlib.sha256(source.read_bytes()).hexdigest() != head["source_sha256"]:
+    ensure_current(COMPILED, head["source_sha256"])
+    return Registry.from_lines(lines)
+
+
+def ensure_current(compiled_name: str, source_sha256: str) -> None:
+    """``StaleRegistry`` when providers.json sits beside the compiled file (a checkout, not a
+    deployed layer) and is not the one ``compiled_name`` was written from."""
+    source = resources.files("byoc.oauth").joinpath(SOURCE)
+    if source.is_file() and hashlib.sha256(source.read_bytes()).hexdigest() != source_sha256:
         raise StaleRegistry(
-            f"byoc/oauth/{COMPILED} was compiled from another {SOURCE}: run `make registry`"
+            f"byoc/oauth/{compiled_name} was compiled from another {SOURCE}: run `make registry`"
             " (it validates the file and writes the compiled registry)"
         )
-    registry = Registry([])
-    registry._providers = dict(lines)
-    return registry
 
 
 def compiled_lines(raw: bytes) -> tuple[dict[str, Any], dict[str, bytes]]:
