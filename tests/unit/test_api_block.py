@@ -29,6 +29,7 @@ ORIGINS = {
     "zoho": {"api_domain": "https://www.zohoapis.eu"},
     "zoho-crm": {"api_domain": "https://www.zohoapis.com"},
     "generic_oauth2": {"api_base_url": "https://api.example.com/v1"},
+    "wrike": {"host": "app-eu.wrike.com"},  # Wrike's EU data centre, as its FAQ names it
 }
 
 
@@ -101,9 +102,13 @@ def test_every_fixed_host_and_templated_tail_is_under_the_suffixes(provider_id: 
     else:  # the host is a value: a select's options (Datadog's site), or a host under one domain
         provider = REGISTRY.get(provider_id)
         (name,) = placeholders(host)
-        spec = provider.field(name)
-        assert spec is not None
         config, metadata = sample_values(provider)
+        spec = provider.field(name)
+        if spec is None:  # a host the provider answers with the token (Wrike's data centre)
+            assert name in (provider.oauth.metadata_names if provider.oauth else ())
+            url = api_base_url(provider, config, metadata)
+            assert url and check_url(url, allowed_suffixes=api.allowed_host_suffixes)
+            return
         values = spec.options or (field_value(spec),)
         if not spec.options:  # the pattern keeps the host under one of the suffixes
             assert spec.pattern and spec.pattern.endswith(
@@ -181,6 +186,9 @@ def test_the_host_rule_is_the_entrys(provider_id: str) -> None:
         ),
         ("generic_oidc", {"issuer": "https://login.example.com:8443"}, {}, "https://login.example.com:8443"),
         ("generic_oauth2", {"api_base_url": "https://api.example.com/v1"}, {}, "https://api.example.com/v1"),
+        ("wrike", {}, {"host": "www.wrike.com"}, "https://www.wrike.com/api/v4"),
+        ("smartsheet", {}, {}, "https://api.smartsheet.com/2.0"),
+        ("smartsheet", {"domain": "smartsheetgov.com"}, {}, "https://api.smartsheetgov.com/2.0"),
     ],
 )
 def test_exact_base_urls(provider_id: str, config: dict, metadata: dict, expected: str) -> None:
@@ -290,6 +298,12 @@ def test_a_value_that_would_split_a_header_is_refused(credential: str, tenant: s
         ("generic_oidc", {"issuer": "https://user@login.example.com"}, {}),
         ("generic_oidc", {"issuer": "https://192.168.0.1/realms/x"}, {}),
         ("gitlab-self-managed", {"base_url": "https://gitlab.example.com\n"}, {}),
+        # the data-centre host Wrike answers with the token: a host under wrike.com, nothing else
+        *(
+            ("wrike", {}, {"host": v})
+            for v in ("evil.example", "www.wrike.com.evil.example", "wrike.com@evil.example", "127.0.0.1")
+        ),
+        ("wrike", {}, {"host": "www.wrike.com/../evil"}),
     ],
 )
 def test_a_hostile_value_is_refused_before_any_request(

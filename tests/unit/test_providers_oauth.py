@@ -277,10 +277,20 @@ EXPECTED: dict[str, Expect] = {
         auth="basic",
         params={"response_mode": "query"},
     ),
+    "smartsheet": Expect(
+        "https://app.smartsheet.com/b/authorize",
+        "https://api.smartsheet.eu/2.0/token",
+        org={"domain": "smartsheet.eu"},
+    ),
     "typeform": Expect(
         "https://api.typeform.com/oauth/authorize", "https://api.typeform.com/oauth/token", pkce=False
     ),
     "webflow": Expect("https://webflow.com/oauth/authorize", "https://api.webflow.com/oauth/access_token"),
+    "wrike": Expect(
+        "https://login.wrike.com/oauth2/authorize/v4",
+        "https://login.wrike.com/oauth2/token",
+        scope_separator=",",
+    ),
     "xero": Expect(
         "https://login.xero.com/identity/connect/authorize", "https://identity.xero.com/connect/token"
     ),
@@ -555,6 +565,7 @@ def test_authorize_url_against_the_reference_facts(pid: str) -> None:
         "okta": "https://acme.okta.com/oauth2/v1/authorize",
         "salesforce": "https://acme.my.salesforce.com/services/oauth2/authorize",
         "salesforce-sandbox": fact_url[-1],
+        "smartsheet": fact_url[-1],  # the sample org keeps the default sign-in host
         "amazon-selling-partner": "https://sellercentral.amazon.com/apps/authorize/consent",
         "shopify": "https://acme-store.myshopify.com/admin/oauth/authorize",
         "zendesk": "https://acme.zendesk.com/oauth/authorizations/new",
@@ -986,6 +997,29 @@ def test_field_validation_refuses_values_that_would_move_the_host(pid: str, name
     assert name in caught.value.fields
 
 
+# Salesforce's My Domain URL formats (help.salesforce.com, "My Domain URL Formats"): production,
+# sandbox, Developer Edition, scratch, demo and Trailhead hosts, each a login host under salesforce.com.
+@pytest.mark.parametrize(
+    "pid,host",
+    [
+        ("salesforce", "acme.my.salesforce.com"),
+        ("salesforce", "acme-dev-ed.develop.my.salesforce.com"),
+        ("salesforce", "acme-demo.demo.my.salesforce.com"),
+        ("salesforce", "acme-trailhead.trailblaze.my.salesforce.com"),
+        ("salesforce", "login.salesforce.com"),
+        ("salesforce-sandbox", "acme--uat.sandbox.my.salesforce.com"),
+        ("salesforce-sandbox", "acme--scratch1.scratch.my.salesforce.com"),
+        ("salesforce-sandbox", "test.salesforce.com"),
+    ],
+)
+def test_salesforce_accepts_every_my_domain_login_format(pid: str, host: str) -> None:
+    p = provider(pid)
+    values = {"client_id": "id", "client_secret": "secret", "hostname": host}
+    config = validation.validate_credentials(p, values, allow_local_http=False)
+    endpoints = oauth.resolve_endpoints(p, config, allow_local_http=False)
+    assert urlsplit(endpoints.token_url).netloc == host
+
+
 def test_generic_oauth2_uses_the_orgs_endpoints_and_auth_method() -> None:
     p = provider("generic_oauth2")
     config = org_config(
@@ -1131,6 +1165,7 @@ REVOKED_AT = {
     "salesforce": ("POST", "https://acme.my.salesforce.com/services/oauth2/revoke"),
     "salesforce-sandbox": ("POST", "https://test.salesforce.com/services/oauth2/revoke"),
     "slack": ("POST", "https://slack.com/api/auth.revoke"),
+    "smartsheet": ("DELETE", "https://api.smartsheet.eu/2.0/token"),  # the sample org is in Europe
     "stitch-mcp": ("POST", "https://oauth2.googleapis.com/revoke"),
     "twitter-v2": ("POST", "https://api.twitter.com/2/oauth2/revoke"),
     "xero": ("POST", "https://identity.xero.com/connect/revocation"),

@@ -143,12 +143,10 @@ LEFT_OUT = {
     "sentry-oauth": "the facts give no authorize URL",
     "sharepoint-online": "a second SharePoint token minted in code; Graph's Sites scopes on microsoft do it",
     "shopline-oauth": "it renames the state parameter, which our callback relies on",
-    "smartsheet": "the API host's region has no list of values in the facts",
     "stripe-app": "a Stripe App install, not an OAuth app the org brings",
     "stripe-app-sandbox": "as stripe-app",
     "teamwork": "the API host comes from a nested value of the token response",
     "walmart": "an authorize parameter made per request",
-    "wrike": "the API host comes from the token response, with no list of values",
 }
 
 # Facts entries that need custom code at the source platform, but whose quirks our format holds as
