@@ -8,7 +8,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
 from byoc.oauth.scopes import SCOPE_TOKEN
 
-AuthType = Literal["oauth2", "api_key", "basic"]
+AuthType = Literal["oauth2", "oauth2_cc", "api_key", "basic"]
+# The entries with an ``oauth`` block: the authorization code, and client credentials (RFC 6749 §4.4).
+OAUTH_AUTH_TYPES = ("oauth2", "oauth2_cc")
 FieldType = Literal["text", "password", "url", "select"]
 ClientAuth = Literal["client_secret_basic", "client_secret_post"]
 BodyFormat = Literal["form", "json"]

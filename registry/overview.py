@@ -34,18 +34,25 @@ def _code(text: object) -> str:
     return f"`{text}`"
 
 
+AUTH_TYPE_ROWS = {
+    "oauth2": "OAuth 2.0 (authorization code)",
+    "oauth2_cc": "OAuth 2.0 (client credentials: saving connects)",
+    "api_key": "API key",
+    "basic": "HTTP Basic",
+}
+
+
 def count_lines(providers: list[Provider]) -> list[str]:
     """The table of counts at the top of the page."""
     oauth = [p.oauth for p in providers if p.oauth is not None]
     keys = [p for p in providers if p.oauth is None]
     levels = Counter(str(p.verified.get("level", "docs")) for p in providers)
+    auth_types = Counter(p.auth_type for p in providers)
     revoking = sum(spec.revocation.enabled for spec in oauth)
     checked = sum(spec.scopes_checked for spec in oauth)
     verifying = sum(_verifies(p) for p in keys)
     rows = [
-        ("OAuth 2.0 (authorization code)", len(oauth)),
-        ("API key", sum(p.auth_type == "api_key" for p in keys)),
-        ("HTTP Basic", sum(p.auth_type == "basic" for p in keys)),
+        *((label, auth_types[auth_type]) for auth_type, label in AUTH_TYPE_ROWS.items()),
         ("Family members (`extends` another entry)", sum(bool(p.extends) for p in providers)),
         ("OAuth: revocation endpoint / none (with the reason)", f"{revoking} / {len(oauth) - revoking}"),
         (

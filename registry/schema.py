@@ -25,6 +25,7 @@ from pydantic import (
 
 from registry import templates
 from registry.base import (
+    OAUTH_AUTH_TYPES,
     AuthType,
     Block,
     BodyFormat,
@@ -157,8 +158,10 @@ class UserScopesModel(ScopeKeys):
 class OAuthModel(ScopeKeys):
     """How to run the authorization-code flow (``oauth``)."""
 
-    authorize_url: Text
+    authorize_url: Text | None = None
     token_url: Text
+    # Client-credentials entries: the grant_type sent (Zoom's account_credentials), else client_credentials.
+    grant_type: ParamName | None = None
     refresh_url: Text | None = None
     revocation: RevocationModel | None = None
     user_scopes: UserScopesModel | None = None
@@ -254,8 +257,10 @@ class ProviderModel(Block):
     @model_validator(mode="after")
     def _cross_checks(self) -> ProviderModel:
         problems = []
-        if (self.oauth is not None) != (self.auth_type == "oauth2"):
-            problems.append("oauth: required with auth_type oauth2, and only there")
+        if (self.oauth is not None) != (self.auth_type in OAUTH_AUTH_TYPES):
+            problems.append("oauth: required with auth_type oauth2 or oauth2_cc, and only there")
+        if self.oauth is not None:
+            problems += _grant_problems(self.auth_type, self.oauth)
         names = [f.name for f in self.fields]
         problems += [
             f"fields[{n}]: the name is used twice" for n in sorted({n for n in names if names.count(n) > 1})
@@ -273,6 +278,28 @@ class ProviderModel(Block):
 
 
 _CLIENT = ("client_id", "client_secret")
+# What only a browser flow has: a client-credentials entry (no person, no redirect) leaves them out.
+_INTERACTIVE_KEYS = ("authorize_url", "authorize_params", "authorize_param_names", "user_scopes", "variants")
+
+
+def _grant_problems(auth_type: str, oauth: OAuthModel) -> list[str]:
+    """The authorization code needs an authorize URL; client credentials (no browser) have none of it."""
+    if auth_type == "oauth2":
+        problems = [] if oauth.authorize_url else ["oauth.authorize_url: required with auth_type oauth2"]
+        if oauth.grant_type is not None:
+            problems.append("oauth.grant_type: only client-credentials entries (oauth2_cc) choose it")
+        return problems
+    problems = [
+        f"oauth.{k}: an oauth2_cc entry has no browser step" for k in _INTERACTIVE_KEYS if getattr(oauth, k)
+    ]
+    if oauth.pkce:
+        problems.append("oauth.pkce: false for oauth2_cc (there is no authorization code to protect)")
+    problems += [
+        f"oauth.metadata[{m.name}]: an oauth2_cc entry has no callback"
+        for m in oauth.metadata
+        if m.source.startswith("callback:")
+    ]
+    return problems
 
 
 def _verify_problems(provider: ProviderModel) -> list[str]:

@@ -31,7 +31,12 @@ from registry import overview  # noqa: E402
 OUTPUT = ROOT / "docs" / "providers.md"
 SOURCE = "layers/common/byoc/oauth/providers.json"
 REDIRECT = "<API base URL>/oauth/callback/{id}"
-AUTH_TYPES = {"oauth2": "OAuth 2.0 (authorization code)", "api_key": "API key", "basic": "HTTP Basic"}
+AUTH_TYPES = {
+    "oauth2": "OAuth 2.0 (authorization code)",
+    "oauth2_cc": "OAuth 2.0 (client credentials)",
+    "api_key": "API key",
+    "basic": "HTTP Basic",
+}
 CLIENT_AUTH = {
     "client_secret_basic": "HTTP Basic header (client_secret_basic)",
     "client_secret_post": "in the request body (client_secret_post)",
@@ -69,11 +74,17 @@ def fields_table(provider: Provider) -> list[str]:
 
 
 def endpoint_lines(spec: OAuthSpec, provider_id: str) -> list[str]:
-    lines = [
-        f"- Redirect URI to register in your OAuth app: {code(REDIRECT.format(id=provider_id))}",
-        f"- Authorize URL: {code(spec.authorize_url)}",
-        f"- Token URL: {code(spec.token_url)}",
-    ]
+    if spec.authorize_url is None:  # client credentials: saving connects, no browser step
+        lines = [
+            "- Connects when saved: a token is minted with the app's own credentials"
+            f" (grant_type {code(spec.grant_type or 'client_credentials')}); no redirect URI",
+        ]
+    else:
+        lines = [
+            f"- Redirect URI to register in your OAuth app: {code(REDIRECT.format(id=provider_id))}",
+            f"- Authorize URL: {code(spec.authorize_url)}",
+        ]
+    lines.append(f"- Token URL: {code(spec.token_url)}")
     if spec.refresh_url:
         lines.append(f"- Refresh URL: {code(spec.refresh_url)}")
     lines.append(revocation_line(spec))
@@ -311,7 +322,7 @@ def render(registry: Registry) -> str:
     ]
     for p in providers:
         filled = ", ".join(cell(f.label) for f in p.fields)
-        redirect = code(REDIRECT.format(id=p.id)) if p.is_oauth else "n/a"
+        redirect = code(REDIRECT.format(id=p.id)) if p.interactive else "n/a"
         level = p.verified.get("level", "docs")
         lines.append(
             f"| `{p.id}` | {cell(p.name)} | {p.category} | {AUTH_TYPES[p.auth_type]} | {level} | {filled} "

@@ -296,3 +296,33 @@ def test_a_disconnect_whose_revocation_fails_leaks_nothing(run, outputs, logs, c
     assert run.disconnect()["statusCode"] == 204
     assert any(str(r.url) == "https://oauth2.googleapis.com/revoke" for r in run.mock.requests)
     _assert_nothing_leaked(outputs, logs, capsys)
+
+
+ZOOM_CC = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "account_id": "AbCd1234"}
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [_echoing_error(401), _echoing_error(400, "unauthorized_client"), _echoing_error(503, "server_error")],
+)
+def test_client_credentials_saves_and_mints_leak_nothing(run, outputs, logs, capsys, failure):
+    import time
+
+    from byoc.errors import ReconnectRequired
+    from tests.support.tokens import service
+
+    # a save that mints, a read that mints again, events and the token answer's path
+    run.mock.responder = _tokens
+    assert run.save("zoom-cc", ZOOM_CC)["statusCode"] == 200
+    due = time.time() + 3600 - 60
+    assert service(at=due).get_token("org-1", "zoom-cc")["access_token"] == ACCESS_TOKEN
+    # a save the provider refuses (its error echoes the secret and tokens back), and a refused mint
+    run.mock.responder = failure
+    assert run.save("zoom-cc", {**ZOOM_CC, "client_secret": CLIENT_SECRET + "-2"})["statusCode"] in (422, 424)
+    try:
+        service(at=due + 3600).get_token("org-1", "zoom-cc")
+    except (ReconnectRequired, ByocError) as exc:
+        outputs.errors.append(f"{exc} | {exc.message} | {exc.details!r} | {exc!r}")
+    listed = body_of(run.list())["integrations"]
+    assert next(e for e in listed if e["provider"] == "zoom-cc")["client_id_masked"] == "leak…3a9c"
+    _assert_nothing_leaked(outputs, logs, capsys)

@@ -139,3 +139,40 @@ def test_a_warm_token_read_is_one_read_and_no_kms_call(api):
     # Then that is one GetItem and no KMS call
     assert answer["access_token"] == "at-123"
     assert Counter(calls) == {"dynamodb:GetItem": 1}
+
+
+ZOOM_CC = {"client_id": "zm-client-1234", "client_secret": "zm-secret-VERY-SECRET", "account_id": "AbCd1234"}
+
+
+def test_saving_a_client_credentials_app_costs_what_any_new_save_costs(api, provider_mock):
+    # When an org saves a client-credentials app (the first token is minted before the write)
+    with aws_calls() as calls:
+        assert api.save("zoom-cc", ZOOM_CC)["statusCode"] == 200
+    # Then the AWS calls of a new save: the token is sealed under the same new data key
+    assert Counter(calls) == {
+        "dynamodb:GetItem": 1,
+        "dynamodb:PutItem": 1,
+        "kms:GenerateDataKey": 1,
+        "events:PutEvents": 1,
+    }
+    assert len(provider_mock.requests) == 1  # the one token request
+
+
+@pytest.mark.parametrize("cold", [False, True])
+def test_minting_a_due_token_is_a_read_the_lease_a_write_and_an_event(api, provider_mock, cold):
+    import time
+
+    from tests.support.tokens import service
+
+    assert api.save("zoom-cc", ZOOM_CC)["statusCode"] == 200
+    tokens = service()
+    tokens.get_token("org-1", "zoom-cc")  # this container has opened the record once
+    if cold:
+        crypto.DATA_KEY_CACHE.clear()
+    due = service(at=time.time() + 3600 - 60)
+    with aws_calls() as calls:
+        due.get_token("org-1", "zoom-cc")
+    # Then one GetItem, the lease and the conditioned write, one event; a Decrypt only when cold
+    expected = {"dynamodb:GetItem": 1, "dynamodb:UpdateItem": 2, "events:PutEvents": 1}
+    assert Counter(calls) == ({**expected, "kms:Decrypt": 1} if cold else expected)
+    assert len(provider_mock.requests) == 2

@@ -38,8 +38,10 @@ def test_providers_md_lists_every_provider_with_its_redirect_uri_fields_and_note
     registry: Registry = get_registry()
     for provider in registry:
         assert f"(`{provider.id}`)" in text
-        if provider.is_oauth:
+        if provider.interactive:
             assert f"`<API base URL>/oauth/callback/{provider.id}`" in text
+        elif provider.is_oauth:  # client credentials: connected by saving, no redirect URI
+            assert f"`<API base URL>/oauth/callback/{provider.id}`" not in text
         for field in provider.fields:
             assert field.label in text
         for note in provider.notes:

@@ -318,7 +318,8 @@ EXPECTED: dict[str, Expect] = {
 }
 
 REGISTRY = get_registry()
-OAUTH_IDS = [p.id for p in REGISTRY if p.is_oauth]
+# The browser-flow entries; client-credentials ones (no authorize, no code) are test_client_credentials.py's.
+OAUTH_IDS = [p.id for p in REGISTRY if p.interactive]
 # Facts parameters an entry leaves out on purpose (its notes say why).
 LEFT_OUT_PARAMS = {("bigcommerce", "account_uuid")}
 FACTS_CLIENT_AUTH = {"basic": "basic", "basic (authorization_method: header)": "basic", "body": "post"}

@@ -168,7 +168,7 @@ DEVIATIONS = {
     ("bigcommerce", "account_uuid"): "the facts' account_uuid (left empty) is for Marketplace installs only",
 }
 
-FACTS_AUTH_TYPE = {"OAUTH2": "oauth2", "API_KEY": "api_key", "BASIC": "basic"}
+FACTS_AUTH_TYPE = {"OAUTH2": "oauth2", "OAUTH2_CC": "oauth2_cc", "API_KEY": "api_key", "BASIC": "basic"}
 FACTS_CLIENT_AUTH = {
     "body": "client_secret_post",
     "basic": "client_secret_basic",
@@ -308,7 +308,7 @@ def test_there_are_api_key_and_basic_providers() -> None:
 @pytest.mark.parametrize("provider", PROVIDERS, ids=ids(PROVIDERS))
 def test_entry_shape(provider: Provider) -> None:
     assert provider.auth_type in AUTH_TYPES
-    assert (provider.oauth is not None) == (provider.auth_type == "oauth2")
+    assert (provider.oauth is not None) == (provider.auth_type in ("oauth2", "oauth2_cc"))
     assert provider.name and provider.category
     assert provider.docs_url and provider.docs_url.startswith("https://")
     names = [f.name for f in provider.fields]
@@ -369,8 +369,10 @@ def test_oauth_spec_is_consistent(provider: Provider) -> None:
     if spec.token_host_from:
         assert spec.host_rule == "suffix" and spec.allowed_host_suffixes
         assert spec.token_host_from in {k.name for k in spec.metadata if k.source == "callback"}
-    if not spec.pkce:
+    if not spec.pkce and provider.interactive:  # client credentials have no code to protect
         assert any("PKCE" in note for note in provider.notes), "say why PKCE is off"
+    if not provider.interactive:
+        assert spec.authorize_url is None and not spec.pkce and not spec.authorize_params
 
 
 def _templates(provider: Provider) -> list[str]:
@@ -492,7 +494,10 @@ def test_urls_match_the_facts(provider: Provider) -> None:
     fact = FACTS_BY_ID[provider.id]
     for ours, theirs in samples(provider):
         endpoints = oauth.resolve_endpoints(provider, org_config(provider, ours), allow_local_http=False)
-        assert endpoints.authorize_url == render_fact(fact["authorization_url"], theirs)
+        if provider.interactive:
+            assert endpoints.authorize_url == render_fact(fact["authorization_url"], theirs)
+        else:  # client credentials: no browser step in the facts either
+            assert endpoints.authorize_url == "" and fact["authorization_url"] is None
         if not deviates(provider, "token_url"):
             assert endpoints.token_url == render_fact(fact["token_url"], theirs)
         if fact["refresh_url"]:

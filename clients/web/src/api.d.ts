@@ -449,12 +449,17 @@ export interface components {
              * Auth Type
              * @enum {string}
              */
-            auth_type: "oauth2" | "api_key" | "basic";
+            auth_type: "oauth2" | "oauth2_cc" | "api_key" | "basic";
+            /**
+             * Grant
+             * @description How an OAuth entry gets its tokens: authorization_code (save, then connect in a browser: GET /oauth/start) or client_credentials (saving connects: a token is minted at once); null for key entries.
+             */
+            grant: ("authorization_code" | "client_credentials") | null;
             /** Fields */
             fields: (components["schemas"]["FieldView"] | components["schemas"]["ScopesFieldView"])[];
             /**
              * Redirect Uri
-             * @description The exact redirect URI to register in the org's OAuth app; null without OAuth.
+             * @description The exact redirect URI to register in the org's OAuth app; null without a browser step.
              * @example https://api.example.com/oauth/callback/zendesk
              */
             redirect_uri: string | null;
@@ -531,7 +536,12 @@ export interface components {
              * Auth Type
              * @enum {string}
              */
-            auth_type: "oauth2" | "api_key" | "basic";
+            auth_type: "oauth2" | "oauth2_cc" | "api_key" | "basic";
+            /**
+             * Grant
+             * @description How an OAuth entry gets its tokens: authorization_code (save, then connect in a browser: GET /oauth/start) or client_credentials (saving connects: a token is minted at once); null for key entries.
+             */
+            grant: ("authorization_code" | "client_credentials") | null;
             /**
              * Category
              * @example support
@@ -541,7 +551,7 @@ export interface components {
             fields: (components["schemas"]["FieldView"] | components["schemas"]["ScopesFieldView"])[];
             /**
              * Redirect Uri
-             * @description The exact redirect URI to register in the org's OAuth app; null without OAuth.
+             * @description The exact redirect URI to register in the org's OAuth app; null without a browser step.
              * @example https://api.example.com/oauth/callback/zendesk
              */
             redirect_uri: string | null;

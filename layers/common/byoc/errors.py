@@ -208,6 +208,12 @@ class NotAnOAuthProvider(InvalidRequest):
     default_message = "This provider does not use OAuth: its saved credentials are all it needs."
 
 
+class NotInteractive(InvalidRequest):
+    """A browser step (start) asked of an entry that is connected by saving (client credentials)."""
+
+    default_message = "This provider connects when its credentials are saved: there is no browser step."
+
+
 class DiscoveryFailed(ByocError):
     """OpenID discovery gave no usable configuration; the message names what, never a secret."""
 

@@ -143,10 +143,15 @@ class Integration(_ConnectionState):
 
     id: str = Field(examples=["zendesk"])
     name: str = Field(examples=["Zendesk"])
-    auth_type: Literal["oauth2", "api_key", "basic"]
+    auth_type: Literal["oauth2", "oauth2_cc", "api_key", "basic"]
+    grant: Literal["authorization_code", "client_credentials"] | None = Field(
+        description="How an OAuth entry gets its tokens: authorization_code (save, then connect in a "
+        "browser: GET /oauth/start) or client_credentials (saving connects: a token is minted at once); "
+        "null for key entries."
+    )
     fields: list[AnyField]
     redirect_uri: str | None = Field(
-        description="The exact redirect URI to register in the org's OAuth app; null without OAuth.",
+        description="The exact redirect URI to register in the org's OAuth app; null without a browser step.",
         examples=["https://api.example.com/oauth/callback/zendesk"],
     )
     docs_url: str | None
@@ -164,11 +169,16 @@ class ProviderEntry(_Answer):
 
     id: str = Field(examples=["zendesk"])
     name: str = Field(examples=["Zendesk"])
-    auth_type: Literal["oauth2", "api_key", "basic"]
+    auth_type: Literal["oauth2", "oauth2_cc", "api_key", "basic"]
+    grant: Literal["authorization_code", "client_credentials"] | None = Field(
+        description="How an OAuth entry gets its tokens: authorization_code (save, then connect in a "
+        "browser: GET /oauth/start) or client_credentials (saving connects: a token is minted at once); "
+        "null for key entries."
+    )
     category: str | None = Field(examples=["support"])
     fields: list[AnyField]
     redirect_uri: str | None = Field(
-        description="The exact redirect URI to register in the org's OAuth app; null without OAuth.",
+        description="The exact redirect URI to register in the org's OAuth app; null without a browser step.",
         examples=["https://api.example.com/oauth/callback/zendesk"],
     )
     docs_url: str | None

@@ -89,7 +89,7 @@ def _fill_scopes(view: dict[str, Any], provider: Provider, connection: Viewed | 
 def provider_view(provider: Provider, api_base_url: str) -> dict[str, Any]:
     """The part of an entry that is the same for every org."""
     view = provider.public()
-    view["redirect_uri"] = redirect_uri(api_base_url, provider.id) if provider.is_oauth else None
+    view["redirect_uri"] = redirect_uri(api_base_url, provider.id) if provider.interactive else None
     view["docs_url"] = provider.docs_url
     return view
 

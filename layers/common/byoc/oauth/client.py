@@ -100,6 +100,13 @@ class TokenEndpointClient:
         tokens = self.request_tokens(app.provider, self._request(app, url, params), now=now)
         return self._with_expiry(app, tokens, now)
 
+    def client_credentials(self, app: App, *, now: float) -> TokenSet:
+        """Mint a token with the app's own credentials (RFC 6749 §4.4): one POST, no refresh token."""
+        url = self.endpoints(app).token_url
+        params = protocol.client_credentials_params(app.provider, dict(app.config))
+        tokens = self.request_tokens(app.provider, self._request(app, url, params), now=now)
+        return self._with_expiry(app, tokens, now)
+
     def refresh_user(
         self, app: App, fresh: TokenSet, *, refresh_token: str, metadata: dict[str, str], now: float
     ) -> TokenSet:

@@ -81,7 +81,9 @@ def resolve_endpoints(provider: Provider, config: dict[str, str], *, allow_local
     """
     spec = _spec(provider)
     values = template_values(spec, config)
-    authorize_url = _checked(spec, render_template(spec.authorize_url, values), allow_local_http)
+    # client credentials have no browser step: no authorize URL ("")
+    authorize = _render_optional(spec.authorize_url, values) if spec.authorize_url else None
+    authorize_url = _checked(spec, authorize, allow_local_http) if authorize else ""
     token_url = _checked(spec, render_template(spec.token_url, values), allow_local_http)
     refresh_url = _checked(spec, _render_optional(spec.refresh_url, values) or token_url, allow_local_http)
     # {client_id} and {token} stay as they are: the revocation request fills them (never the host).
@@ -307,6 +309,19 @@ def refresh_params(
     spec = _spec(provider)
     params = {"grant_type": "refresh_token", "refresh_token": refresh_token}
     params.update(rendered_params(provider, spec.refresh_params, config or {}))
+    return params
+
+
+def client_credentials_params(provider: Provider, config: dict[str, str]) -> dict[str, str]:
+    """A client-credentials token request (RFC 6749 §4.4.2): the grant type, the org's scopes
+    (none chosen and no default: no ``scope``, the app's configured permissions apply), the
+    entry's parameters (Zoom's ``account_id``)."""
+    spec = _spec(provider)
+    params = {"grant_type": spec.grant_type or "client_credentials"}
+    asked = spec.scopes.chosen(config)
+    if asked:
+        params["scope"] = spec.scope_separator.join(asked)
+    params.update(rendered_params(provider, spec.token_params, config))
     return params
 
 

@@ -29,7 +29,11 @@ from byoc.oauth.metadata import Kept, Lookup, kept, lookup
 from byoc.oauth.revocation import RevocationSpec
 from byoc.oauth.scopes import KnownScope, ScopeSet
 
-AUTH_TYPES = ("oauth2", "api_key", "basic")
+AUTH_TYPES = ("oauth2", "oauth2_cc", "api_key", "basic")
+# Client credentials (RFC 6749 §4.4): saving the app is connecting it, and tokens are minted.
+CLIENT_CREDENTIALS = "oauth2_cc"
+# The OAuth grant each auth type uses (the views' ``grant``); key entries have none.
+GRANT_OF = {"oauth2": "authorization_code", CLIENT_CREDENTIALS: "client_credentials"}
 FIELD_TYPES = ("text", "password", "url", "select")
 CLIENT_AUTH_METHODS = ("client_secret_basic", "client_secret_post")
 # How the org's hosts are checked before we send a secret to them:
@@ -79,14 +83,17 @@ class Field:
 
 @dataclass(frozen=True, slots=True)
 class OAuthSpec:
-    """How to run the authorization-code flow with a provider.
+    """How to get a provider's tokens: the authorization-code flow, or client credentials.
 
     URL templates may hold ``{field}`` placeholders filled from the org's
     non-secret fields (a subdomain, a shop, a region, an issuer).
     """
 
-    authorize_url: str
     token_url: str
+    # None for client-credentials entries (oauth2_cc): no browser step.
+    authorize_url: str | None = None
+    # Client credentials: the grant_type sent (Zoom's account_credentials); None: client_credentials.
+    grant_type: str | None = None
     refresh_url: str | None = None
     # How the provider takes tokens back on disconnect (byoc.oauth.revocation): kind, url, auth...
     revocation: RevocationSpec = field(default_factory=RevocationSpec)
@@ -188,6 +195,11 @@ class Provider:
     def is_oauth(self) -> bool:
         return self.oauth is not None
 
+    @property
+    def interactive(self) -> bool:
+        """Connected by a person in a browser (start and callback), rather than by saving."""
+        return self.oauth is not None and self.auth_type != CLIENT_CREDENTIALS
+
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
 
@@ -211,6 +223,7 @@ class Provider:
             "id": self.id,
             "name": self.name,
             "auth_type": self.auth_type,
+            "grant": GRANT_OF.get(self.auth_type),
             "fields": [f.public() for f in self.fields] + scope_fields,
         }
 

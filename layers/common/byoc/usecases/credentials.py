@@ -2,23 +2,26 @@
 
 Validate against the provider's fields, run OpenID discovery where the entry asks
 for it, seal the secret values under a fresh KMS data key, and upsert the record:
-OAuth providers go to ``pending_setup`` (next: ``/oauth/start``), API-key providers
-to ``active`` once their verification request passed (``byoc.oauth.keys``). Saving the
+OAuth providers go to ``pending_setup`` (next: ``/oauth/start``), client-credentials
+entries to ``active`` with their first minted token (``byoc.usecases.minting``), API-key
+providers to ``active`` once their verification request passed (``byoc.oauth.keys``). Saving the
 same client id and settings again (a rotated secret) keeps the tokens and the status;
 anything else drops them.
 
 AWS calls: at most one GetItem, one PutItem, one GenerateDataKey (plus one
 PutEvents when the status changes, and a Decrypt only to revoke dropped tokens).
-Provider calls: OpenID discovery (generic_oidc) or a key entry's verification request.
+Provider calls: OpenID discovery (generic_oidc), a key entry's verification request, or a
+client-credentials entry's token request.
 """
 
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
 
 from byoc import metrics
-from byoc.aws.crypto import Cipher
+from byoc.aws.crypto import Cipher, DataKey
 from byoc.aws.events import EventPublisher
 from byoc.aws.store import Store
 from byoc.errors import (
@@ -37,6 +40,7 @@ from byoc.oauth.fields import validate_credentials
 from byoc.oauth.registry import Provider, Registry, template_fields
 from byoc.outbound import OutboundClient
 from byoc.settings import Settings
+from byoc.usecases.minting import connected_by_minting
 from byoc.usecases.revocation import Revocations
 
 # Entries whose scopes were a credentials field before the scope sets: accepted for one release.
@@ -72,9 +76,14 @@ class CredentialService:
         values, config, secret_values = self._checked_values(provider, credentials)
         existing = self.store.get_connection(principal.org_id, provider.id)
         config.update(kept_scopes(provider, existing, chosen))
-        connection = self._new_record(
+        connection, key = self._new_record(
             principal.org_id, provider, values.get("client_id"), config, secret_values, existing
         )
+        if not provider.interactive and provider.is_oauth:  # client credentials: a token, or nothing stored
+            secret = secret_values.get("client_secret", "")
+            connection = connected_by_minting(
+                self.client, self.cipher, provider, connection, key, secret, int(time.time())
+            )
         if existing is None:
             self.store.put_connection(connection, expected_credentials_id=None)
             self._publish(connection)
@@ -101,7 +110,7 @@ class CredentialService:
     def _replace(self, provider: Provider, existing: Connection, connection: Connection) -> Connection:
         """Save over an existing record: a rotated secret keeps its tokens, anything else drops them."""
         same_app = _same_app(provider, existing, connection)
-        if same_app:
+        if _keeps_tokens(provider, existing, connection):
             connection = connection.carrying_tokens_of(existing)
         self.store.put_connection(connection, expected_credentials_id=existing.credentials_id)
         if existing.tokens and not same_app:
@@ -126,11 +135,11 @@ class CredentialService:
         config: dict[str, str],
         secret_values: dict[str, str],
         existing: Connection | None,
-    ) -> Connection:
+    ) -> tuple[Connection, DataKey]:
         """A fresh record with the secrets sealed under a new data key (one GenerateDataKey)."""
-        _, sealed = self.cipher.seal_secrets(org_id, provider.id, secret_values)
+        key, sealed = self.cipher.seal_secrets(org_id, provider.id, secret_values)
         now = now_iso()
-        return Connection(
+        record = Connection(
             org_id=org_id,
             provider=provider.id,
             status=Status.PENDING_SETUP if provider.is_oauth else Status.ACTIVE,
@@ -141,6 +150,7 @@ class CredentialService:
             created_at=existing.created_at if existing else now,
             updated_at=now,
         )
+        return record, key
 
     def _discover(self, provider: Provider, config: dict[str, str]) -> dict[str, str]:
         """OpenID discovery for entries that ask for it: its endpoints join the record's config."""
@@ -176,7 +186,8 @@ class CredentialService:
             protocol.resolve_endpoints(provider, config, allow_local_http=self.settings.allow_local_http)
         except UnsafeUrl:
             spec = provider.oauth
-            names = (template_fields(spec.authorize_url) | template_fields(spec.token_url)) if spec else set()
+            urls = (spec.authorize_url or "", spec.token_url) if spec else ()
+            names = set().union(*(template_fields(u) for u in urls))
             problem = "gives an address that is not allowed"
             raise ValidationFailed(dict.fromkeys(sorted(names) or ["client_id"], problem)) from None
 
@@ -222,3 +233,9 @@ def kept_scopes(provider: Provider, existing: Connection | None, chosen: dict[st
 def _same_app(provider: Provider, existing: Connection, new: Connection) -> bool:
     """The same app (a rotated secret): the tokens and status stay valid (``model.app_fingerprint``)."""
     return provider.is_oauth and existing.app_fingerprint == new.app_fingerprint
+
+
+def _keeps_tokens(provider: Provider, existing: Connection, new: Connection) -> bool:
+    """A save over ``existing`` carries its tokens: the same app of a browser grant. A client-credentials
+    save has just minted its own token, so it never carries the old one (which simply expires)."""
+    return provider.interactive and _same_app(provider, existing, new)

@@ -32,6 +32,7 @@ from byoc.errors import (
     IntegrationNotConfigured,
     InvalidRequest,
     InvalidState,
+    NotInteractive,
     OutboundError,
     ProviderError,
     ServiceUnavailable,
@@ -169,6 +170,8 @@ class FlowService:
         if not provider_id:
             raise InvalidRequest("Name the provider: /oauth/start?provider=<id>.")
         provider = self.registry.oauth(provider_id)
+        if not provider.interactive:
+            raise NotInteractive()
         connection = self.store.get_connection(principal.org_id, provider.id)
         if connection is None or not connection.client_id:
             raise IntegrationNotConfigured()
@@ -210,7 +213,7 @@ class FlowService:
     def callback(self, provider_id: str, params: CallbackParams) -> str:
         """Finish the flow; returns where to send the browser (always on the frontend origin)."""
         provider = self.registry.get(provider_id)
-        if not provider.is_oauth or not params.state or not _STATE_SHAPE.match(params.state):
+        if not provider.interactive or not params.state or not _STATE_SHAPE.match(params.state):
             raise InvalidState()
         # A fault before this point answers 503 (the state is intact: the browser may retry the URL).
         state = self.store.consume_state(state_hash(params.state), provider.id, int(self._now()))

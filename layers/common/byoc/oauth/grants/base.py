@@ -4,8 +4,9 @@ A grant is how a connection gets its tokens, renews them and gives them back. Th
 authorization code (``authorization_code``) is the first: a person connects in a
 browser, and the refresh token renews. The coming grants fit the same four questions:
 
-* client credentials (RFC 6749 §4.4) and JWT bearer (RFC 7523): not interactive,
-  ``renewable`` always, ``renew`` mints a new token with the saved secret or key;
+* client credentials (RFC 6749 §4.4, ``client_credentials``, auth type ``oauth2_cc``) and
+  JWT bearer (RFC 7523): not interactive, ``renewable`` always, ``renew`` mints a new token
+  with the saved secret or key;
 * GitHub App installations: interactive once (the install), ``renew`` mints an
   installation token with the app's JWT;
 * OAuth 1.0a (RFC 5849): interactive, never ``renewable`` (tokens do not expire), and
@@ -23,6 +24,7 @@ from typing import Any, Protocol
 from byoc.model import Connection
 from byoc.oauth.client import App, TokenEndpointClient
 from byoc.oauth.grants.authorization_code import AuthorizationCode
+from byoc.oauth.grants.client_credentials import ClientCredentials
 from byoc.oauth.protocol import TokenSet
 from byoc.oauth.registry import Provider
 
@@ -56,7 +58,7 @@ class Grant(Protocol):
         ...
 
 
-_GRANTS: dict[str, Grant] = {"oauth2": AuthorizationCode()}
+_GRANTS: dict[str, Grant] = {"oauth2": AuthorizationCode(), "oauth2_cc": ClientCredentials()}
 
 
 def grant_for(provider: Provider) -> Grant:
