@@ -8,7 +8,7 @@
 //   REDIRECT_URIS        comma-separated redirect URIs allowed for both clients (required)
 //   BASIC_CLIENT_SECRET  secret of "basic-client" (client_secret_basic); default random
 //   POST_CLIENT_SECRET   secret of "post-client"  (client_secret_post);  default random
-//   ACCESS_TOKEN_TTL     access token lifetime in seconds (default 3600)
+//   ACCESS_TOKEN_TTL     access token lifetime in seconds, client-credentials tokens too (default 3600)
 //   EXIT_ON_STDIN_EOF    "1" = exit when stdin closes (used by oidc_peer.py so the
 //                        server dies with its parent even if that is SIGKILLed)
 //
@@ -61,7 +61,8 @@ const postSecret = process.env.POST_CLIENT_SECRET || `post-secret-${randomSecret
 const SCOPE = 'openid profile email offline_access';
 const commonClient = {
   redirect_uris: redirectUris,
-  grant_types: ['authorization_code', 'refresh_token'],
+  // client_credentials: the generic_client_credentials entry's end-to-end test mints with both.
+  grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
   response_types: ['code'],
   scope: SCOPE,
 };
@@ -123,6 +124,7 @@ const configuration = {
   },
   features: {
     devInteractions: { enabled: true },
+    clientCredentials: { enabled: true },
     introspection: { enabled: true },
     revocation: { enabled: true },
   },
@@ -136,6 +138,7 @@ const configuration = {
   rotateRefreshToken: true,
   ttl: {
     AccessToken: accessTokenTTL,
+    ClientCredentials: accessTokenTTL,
     AuthorizationCode: 60,
     IdToken: 3600,
     RefreshToken: 14 * 24 * 60 * 60,
