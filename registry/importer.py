@@ -70,6 +70,7 @@ CATEGORY = {
 }
 
 Skip = parts.Skip
+AUTH_TYPES = {"OAUTH2": "oauth2", "OAUTH2_CC": "oauth2_cc", "API_KEY": "api_key", "BASIC": "basic"}
 
 # Reference entries left out whatever the tool could write, and why.
 EXCLUDED = {
@@ -121,7 +122,7 @@ def entry(
         if member is not None:
             return member
     mode = fact["auth_mode"]
-    if mode not in ("OAUTH2", "API_KEY", "BASIC"):
+    if mode not in ("OAUTH2", "OAUTH2_CC", "API_KEY", "BASIC"):
         raise Skip(f"auth mode {mode} is not one this registry expresses yet")
     if "${credentials." in str(fact.get("proxy_headers")) or "${now" in str(fact.get("proxy_headers")):
         raise Skip("its API calls are signed per request (credentials interpolated into a header)")
@@ -129,9 +130,11 @@ def entry(
     head = _head(fact, ctx)
     if mode == "OAUTH2":
         body = _oauth_entry(fact, ctx)
+    elif mode == "OAUTH2_CC":
+        body = _client_credentials_entry(fact, ctx)
     else:
         body = _key_entry(fact, ctx, verification)
-    api = _api(fact, ctx, mode == "OAUTH2")
+    api = _api(fact, ctx, mode in ("OAUTH2", "OAUTH2_CC"))
     fields = ctx.fields()  # before _verified: a field's pattern may be a deviation
     out: dict[str, Any] = {**head, "verified": _verified(ctx), "api": api, **body}
     if fields:
@@ -226,7 +229,7 @@ def _head(fact: dict[str, Any], ctx: parts.Context) -> dict[str, Any]:
     docs = fact.get("docs") or ""
     if not docs.startswith("https://"):
         raise Skip("the facts give no https documentation page")
-    auth_type = {"OAUTH2": "oauth2", "API_KEY": "api_key", "BASIC": "basic"}[fact["auth_mode"]]
+    auth_type = AUTH_TYPES[fact["auth_mode"]]
     return {
         "id": fact["id"],
         "name": fact["display_name"],
@@ -264,6 +267,37 @@ def _oauth_entry(fact: dict[str, Any], ctx: parts.Context) -> dict[str, Any]:
         oauth["metadata"] = metadata
     oauth["allowed_host_suffixes"] = ctx.suffixes("oauth")
     return {"oauth": oauth}
+
+
+def _client_credentials_entry(fact: dict[str, Any], ctx: parts.Context) -> dict[str, Any]:
+    """An ``oauth2_cc`` entry: the token request only (no browser step, no PKCE, no refresh)."""
+    grant_type = _client_credentials_grant(fact)
+    oauth: dict[str, Any] = {"token_url": ctx.url(fact["token_url"] or "", "token_url")}
+    if grant_type != "client_credentials":
+        oauth["grant_type"] = grant_type
+    oauth["revocation"] = {"kind": "none", "reason": NO_REVOCATION}
+    scopes = [s for s in fact.get("default_scopes") or [] if parts.is_scope(s)]
+    if scopes:
+        oauth["default_scopes"] = scopes
+    oauth["scopes_checked"] = False
+    oauth.update({k: v for k, v in parts.protocol_keys(fact, ctx).items() if k != "pkce"})
+    oauth["pkce"] = False
+    oauth.update(parts.parameters(fact, ctx))
+    metadata = ctx.metadata()
+    if metadata:
+        oauth["metadata"] = metadata
+    oauth["allowed_host_suffixes"] = ctx.suffixes("oauth")
+    return {"oauth": oauth}
+
+
+def _client_credentials_grant(fact: dict[str, Any]) -> str:
+    """The grant_type an ``OAUTH2_CC`` fact sends, or Skip when it is not the client-credentials grant."""
+    if fact.get("credentials_fields") and set(fact["credentials_fields"]) - {"client_id", "client_secret"}:
+        raise Skip("its credentials are not a client id and secret (a private key or a password)")
+    grant_type = parts.fact_text((fact.get("token_params") or {}).get("grant_type") or "client_credentials")
+    if grant_type not in ("client_credentials", "account_credentials"):
+        raise Skip(f"grant_type {grant_type!r} is not the client-credentials grant")
+    return grant_type
 
 
 def _key_entry(

@@ -297,6 +297,8 @@ def protocol_keys(fact: dict[str, Any], ctx: Context) -> dict[str, Any]:
         raise Skip(f"client authentication {method!r} is not one of ours")
     if fact.get("body_format") == "json":
         out["body_format"] = "json"
+    elif fact.get("body_format") not in (None, "form"):
+        raise Skip(f"its token request is sent as {fact['body_format']!r}, not a form or JSON body")
     if fact.get("alternate_access_token_response_path"):
         out["token_path"] = fact["alternate_access_token_response_path"]
     if fact.get("authorization_code_param_in_callback"):

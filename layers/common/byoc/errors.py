@@ -30,7 +30,8 @@ ERROR_CODES: tuple[ErrorCode, ...] = (
         "invalid_request",
         (400,),
         "malformed JSON, wrong shape, unknown top-level fields, a repeated query parameter, a bad "
-        "`return_to`, an OAuth step asked of a provider without OAuth",
+        "`return_to`, an OAuth step asked of a provider without OAuth, `GET /oauth/start` for a "
+        "client-credentials entry (saving connects it)",
     ),
     ErrorCode(
         "invalid_state",
