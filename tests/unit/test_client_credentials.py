@@ -39,6 +39,21 @@ FACTS_AUTH = {"basic": "basic", "body": "post"}
 
 # Hand-written entries without facts: (token URL, auth, body, the sample org, the form without client auth).
 BY_HAND = {
+    # developer.paypal.com/api/rest/authentication: Basic client id:secret, grant_type=client_credentials
+    "paypal-cc": (
+        "https://api-m.paypal.com/v1/oauth2/token",
+        "basic",
+        "form",
+        {},
+        {"grant_type": "client_credentials"},
+    ),
+    "paypal-sandbox-cc": (
+        "https://api-m.sandbox.paypal.com/v1/oauth2/token",
+        "basic",
+        "form",
+        {},
+        {"grant_type": "client_credentials"},
+    ),
     "generic_client_credentials": (
         "https://auth.example.com/oauth2/token",
         "basic",
@@ -98,6 +113,7 @@ def test_the_named_client_credentials_entries_are_there() -> None:
         "microsoft-oauth2-cc",
         "salesforce-cc",
         "personio-v2",
+        "paypal-cc",
         "generic_client_credentials",
     } <= ids
 
