@@ -36,6 +36,7 @@ export interface ByocStrings {
   readonly dialogEdit: string;
   readonly introOAuth: string;
   readonly introKey: string;
+  readonly introClientCredentials: string;
   readonly introReplace: string;
   readonly redirectLabel: string;
   readonly copy: string;
@@ -56,6 +57,7 @@ export interface ByocStrings {
   readonly close: string;
   readonly save: string;
   readonly saveAndConnect: string;
+  readonly saveAndFetch: string;
   readonly saving: string;
   readonly opening: string;
   readonly checkField: string;
@@ -171,6 +173,10 @@ export declare const EVENTS: {
   readonly disconnected: 'byoc:disconnected';
 };
 export declare function define(tag?: string): void;
+export declare function dialogTexts(
+  item: { name: string; auth_type: string; grant?: string | null },
+  strings?: ByocStrings,
+): { intro: string; submit: string };
 export declare function mergeStrings(overrides?: ByocStringOverrides | null): ByocStrings;
 export declare function format(template: string, values?: Record<string, string | number>): string;
 export declare function parseProviderList(value: string | string[] | null | undefined): string[];

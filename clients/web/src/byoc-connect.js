@@ -48,6 +48,9 @@ export const DEFAULT_STRINGS = Object.freeze({
     "Register an OAuth app at {name} with the redirect URI below, then paste the app's client ID and secret here. " +
     'After saving, you sign in at {name} to approve access.',
   introKey: 'Paste the credentials from {name}. They are checked and encrypted when you save.',
+  introClientCredentials:
+    "Create a server-to-server app at {name}, then paste its client ID and secret here. " +
+    'Saving connects: a token is fetched with them at once, so a wrong secret is caught now.',
   introReplace: 'Saving replaces what is stored: enter the secret fields again.',
   redirectLabel: 'Redirect URI to register in your OAuth app',
   copy: 'Copy',
@@ -68,6 +71,7 @@ export const DEFAULT_STRINGS = Object.freeze({
   close: 'Close',
   save: 'Save',
   saveAndConnect: 'Save and sign in',
+  saveAndFetch: 'Save and connect',
   saving: 'Saving…',
   opening: 'Opening {name}…',
   checkField: 'Check the highlighted field.',
@@ -126,6 +130,20 @@ const CODE = /^[A-Za-z0-9_.-]{1,64}$/;
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/; // RFC 6749 §3.3: visible ASCII but " and \
 
 /** The strings with `overrides` on top (nested `reasons` merged too); unknown keys are kept. */
+/**
+ * The dialog's intro and submit label for an entry: a browser grant signs in after saving, a
+ * client-credentials app is connected by the save itself, a key entry is just saved.
+ */
+export function dialogTexts(item, strings = DEFAULT_STRINGS) {
+  if (item.grant === 'client_credentials') {
+    return { intro: format(strings.introClientCredentials, { name: item.name }), submit: strings.saveAndFetch };
+  }
+  if (item.auth_type === 'oauth2') {
+    return { intro: format(strings.introOAuth, { name: item.name }), submit: strings.saveAndConnect };
+  }
+  return { intro: format(strings.introKey, { name: item.name }), submit: strings.save };
+}
+
 export function mergeStrings(overrides) {
   const extra = overrides && typeof overrides === 'object' ? overrides : {};
   return Object.freeze({
@@ -991,12 +1009,12 @@ export class ByocConnect extends Base {
 
   _openDialog(item, trigger) {
     const s = this._strings;
-    const isOAuth = item.auth_type === 'oauth2';
+    const texts = dialogTexts(item, s);
     this._dialogItem = item;
     this._trigger = trigger;
     this._dialogTitle.textContent = format(item.status ? s.dialogEdit : s.dialogConnect, { name: item.name });
     this._dialogIntro.textContent =
-      format(isOAuth ? s.introOAuth : s.introKey, { name: item.name }) + (item.status ? ` ${s.introReplace}` : '');
+      texts.intro + (item.status ? ` ${s.introReplace}` : '');
     this._redirectBox.hidden = !item.redirect_uri;
     this._redirectInput.value = item.redirect_uri || '';
     this._copyStatus.textContent = '';
@@ -1007,7 +1025,7 @@ export class ByocConnect extends Base {
       this._docsLink.hidden = true;
       this._docsLink.removeAttribute('href');
     }
-    this._submitLabel = isOAuth ? s.saveAndConnect : s.save;
+    this._submitLabel = texts.submit;
     this._setSubmitting(false, this._submitLabel);
     this._clearErrors();
     this._fields.replaceChildren(...(item.fields || []).map((field) => this._fieldRow(field, item)));

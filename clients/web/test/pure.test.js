@@ -13,6 +13,7 @@ import {
   checkedAuthorizeUrl,
   chosenScopes,
   createApi,
+  dialogTexts,
   filterProviders,
   format,
   hasCallbackParams,
@@ -310,4 +311,19 @@ test('every string the element uses is in DEFAULT_STRINGS', async () => {
   const used = new Set([...element.matchAll(/\b(?:s|this\._strings)\.(\w+)/g)].map((match) => match[1]));
   assert.ok(used.size > 30, `only ${used.size} strings found: the pattern no longer matches the code`);
   for (const key of used) assert.ok(key in DEFAULT_STRINGS, `strings.${key} is used but not defined`);
+});
+
+test('the dialog says how each grant connects', () => {
+  const cc = dialogTexts({ name: 'Zoom', auth_type: 'oauth2_cc', grant: 'client_credentials' });
+  assert.equal(cc.submit, 'Save and connect');
+  assert.match(cc.intro, /Saving connects/);
+  assert.match(cc.intro, /Zoom/);
+  const code = dialogTexts({ name: 'Zendesk', auth_type: 'oauth2', grant: 'authorization_code' });
+  assert.equal(code.submit, 'Save and sign in');
+  assert.match(code.intro, /redirect URI/);
+  const key = dialogTexts({ name: 'SendGrid', auth_type: 'api_key', grant: null });
+  assert.equal(key.submit, 'Save');
+  assert.match(key.intro, /checked and encrypted/);
+  const french = dialogTexts({ name: 'Zoom', grant: 'client_credentials' }, mergeStrings({ saveAndFetch: 'Enregistrer' }));
+  assert.equal(french.submit, 'Enregistrer');
 });
