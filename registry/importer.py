@@ -255,6 +255,12 @@ def _oauth_entry(fact: dict[str, Any], ctx: parts.Context) -> dict[str, Any]:
         refresh = ctx.url(fact["refresh_url"], "refresh_url")
         if refresh != token:
             oauth["refresh_url"] = refresh
+    return {"oauth": _token_side(fact, ctx, oauth)}
+
+
+def _token_side(fact: dict[str, Any], ctx: parts.Context, oauth: dict[str, Any]) -> dict[str, Any]:
+    """``oauth`` (its URLs) with what both grants take from the facts the same way: revocation
+    none, the default scopes, client auth, body, parameters, metadata and the allowed hosts."""
     oauth["revocation"] = {"kind": "none", "reason": NO_REVOCATION}
     scopes = [s for s in fact.get("default_scopes") or [] if parts.is_scope(s)]
     if scopes:
@@ -266,7 +272,7 @@ def _oauth_entry(fact: dict[str, Any], ctx: parts.Context) -> dict[str, Any]:
     if metadata:
         oauth["metadata"] = metadata
     oauth["allowed_host_suffixes"] = ctx.suffixes("oauth")
-    return {"oauth": oauth}
+    return oauth
 
 
 def _client_credentials_entry(fact: dict[str, Any], ctx: parts.Context) -> dict[str, Any]:
@@ -275,18 +281,8 @@ def _client_credentials_entry(fact: dict[str, Any], ctx: parts.Context) -> dict[
     oauth: dict[str, Any] = {"token_url": ctx.url(fact["token_url"] or "", "token_url")}
     if grant_type != "client_credentials":
         oauth["grant_type"] = grant_type
-    oauth["revocation"] = {"kind": "none", "reason": NO_REVOCATION}
-    scopes = [s for s in fact.get("default_scopes") or [] if parts.is_scope(s)]
-    if scopes:
-        oauth["default_scopes"] = scopes
-    oauth["scopes_checked"] = False
-    oauth.update({k: v for k, v in parts.protocol_keys(fact, ctx).items() if k != "pkce"})
-    oauth["pkce"] = False
-    oauth.update(parts.parameters(fact, ctx))
-    metadata = ctx.metadata()
-    if metadata:
-        oauth["metadata"] = metadata
-    oauth["allowed_host_suffixes"] = ctx.suffixes("oauth")
+    oauth = _token_side(fact, ctx, oauth)
+    oauth["pkce"] = False  # no authorization code to protect (the schema requires it off)
     return {"oauth": oauth}
 
 

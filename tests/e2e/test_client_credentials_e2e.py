@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import secrets
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -23,10 +22,10 @@ import pytest
 from byoc import container
 from byoc.aws.store import Store
 from byoc.settings import get_settings
-from devserver.serialized_moto import serialized_dynamodb
 from devserver.server import LocalServer
 from tests.e2e.oidc_peer import OidcClientCredentials, OidcPeer, node_available
 from tests.e2e.stack import FOREIGN_SETTINGS, NODE_HINT, require
+from tests.support.tokens import concurrent_reads
 
 pytestmark = pytest.mark.e2e
 
@@ -111,23 +110,7 @@ def test_saving_connects_and_sixteen_readers_of_a_due_token_cause_one_token_requ
     assert due_at is not None
     time.sleep(max(0.0, due_at - time.time() + 0.5))
     provider.reset_stats()
-    barrier = threading.Barrier(READERS)
-    results: list[Any] = [None] * READERS
-
-    def read(index: int) -> None:
-        service = container.token_service()
-        barrier.wait()
-        try:
-            results[index] = service.get_token(org_id, PROVIDER)["access_token"]
-        except Exception as exc:  # kept: a failed reader must show in the assertion
-            results[index] = exc
-
-    with serialized_dynamodb():
-        threads = [threading.Thread(target=read, args=(i,)) for i in range(READERS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
+    results = concurrent_reads(container.token_service, org_id, PROVIDER, READERS, timeout=60)
     # Then one token request for all sixteen, and each holds the same new, active token
     assert provider.stats().get("client_credentials") == 1
     assert all(isinstance(r, str) for r in results), results

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import io
 import secrets
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,10 +30,10 @@ from byoc.aws.crypto import TOKENS_ATTRIBUTE, encryption_context
 from byoc.aws.store import Store
 from byoc.settings import get_settings
 from byoc.usecases.tokens import TokenService
-from devserver.serialized_moto import serialized_dynamodb
 from devserver.server import LocalServer
 from tests.e2e.oidc_peer import OidcPeer, login_and_consent, node_available
 from tests.e2e.stack import FOREIGN_SETTINGS, NODE_HINT, PROVIDER, outcome, require
+from tests.support.tokens import concurrent_reads
 
 pytestmark = pytest.mark.e2e
 
@@ -161,24 +160,8 @@ def test_many_concurrent_readers_of_an_expiring_token_make_one_refresh_and_all_g
     org.connect()
     old_token = wait_until_due(org.org_id)
     stack.peer.reset_stats()
-    barrier = threading.Barrier(READERS)
-    results: list[Any] = [None] * READERS
-
-    def read(index: int) -> None:
-        tokens = token_service()
-        barrier.wait()
-        try:
-            results[index] = tokens.get_token(org.org_id, PROVIDER)["access_token"]
-        except Exception as exc:  # kept: a failed reader must show in the assertion
-            results[index] = exc
-
     # When many readers ask for it at once
-    with serialized_dynamodb():
-        threads = [threading.Thread(target=read, args=(i,)) for i in range(READERS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
+    results = concurrent_reads(token_service, org.org_id, PROVIDER, READERS, timeout=60)
 
     # Then the provider saw exactly one refresh, and every reader holds the same new, active token
     assert stack.peer.stats()["refresh_token"] == 1

@@ -17,10 +17,9 @@ import pytest
 
 from byoc.aws import crypto
 from byoc.errors import ReconnectRequired
-from devserver.serialized_moto import serialized_dynamodb
 from tests.helpers import FakeLambdaContext, body_of, load_function
 from tests.support.api import form_of
-from tests.support.tokens import HOUR, aws_calls, service, store
+from tests.support.tokens import HOUR, aws_calls, concurrent_reads, service, store
 
 ZOOM = {"client_id": "zm-client-1234", "client_secret": "zm-secret-VERY-SECRET", "account_id": "AbCd1234"}
 MICROSOFT = {
@@ -198,23 +197,7 @@ def test_sixteen_concurrent_readers_of_a_due_token_cause_one_token_request(api, 
     api.save("zoom-cc", ZOOM)
     at = time.time() + HOUR - 60
     readers = 16
-    barrier = threading.Barrier(readers)
-    results: list[Any] = [None] * readers
-
-    def read(index: int) -> None:
-        tokens = service(at=at, sleep=time.sleep)
-        barrier.wait()
-        try:
-            results[index] = tokens.get_token("org-1", "zoom-cc")["access_token"]
-        except Exception as exc:  # collected: a failure must show in the assertion
-            results[index] = exc
-
-    with serialized_dynamodb():
-        threads = [threading.Thread(target=read, args=(i,)) for i in range(readers)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
+    results = concurrent_reads(lambda: service(at=at, sleep=time.sleep), "org-1", "zoom-cc", readers)
     assert len(mint.requests) == 2  # the save's, and one mint for all sixteen
     assert results == ["cc-2"] * readers
 

@@ -6,7 +6,6 @@ client_secret_post, a revocation endpoint); DynamoDB and KMS are moto.
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import Any
 
@@ -23,7 +22,6 @@ from byoc.errors import (
     UnsafeUrl,
 )
 from byoc.settings import get_settings
-from devserver.serialized_moto import serialized_dynamodb
 from tests.helpers import FakeLambdaContext, load_function
 from tests.support.api import location_query
 from tests.support.tokens import (
@@ -34,6 +32,7 @@ from tests.support.tokens import (
     TokenEndpoint,
     after_expiry,
     aws_calls,
+    concurrent_reads,
     fresh,
     record,
     service,
@@ -471,24 +470,8 @@ def test_many_concurrent_readers_of_an_expiring_token_make_exactly_one_refresh(c
     # Given twenty readers in as many threads (containers), all at the same moment
     at = soon_expiring(connected)
     readers = 20
-    barrier = threading.Barrier(readers)
-    results: list[Any] = [None] * readers
-
-    def read(index: int) -> None:
-        tokens = service(at=at, sleep=time.sleep)
-        barrier.wait()
-        try:
-            results[index] = tokens.get_token("org-1", "gitlab")["access_token"]
-        except Exception as exc:  # collected: a failure must show in the assertion
-            results[index] = exc
-
     # When they all ask for the token (moto serialized like DynamoDB's item writes)
-    with serialized_dynamodb():
-        threads = [threading.Thread(target=read, args=(i,)) for i in range(readers)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
+    results = concurrent_reads(lambda: service(at=at, sleep=time.sleep), "org-1", "gitlab", readers)
     # Then one refresh was made and every reader has its token
     assert len(endpoint.refreshes) == 1
     assert results == ["at-1"] * readers

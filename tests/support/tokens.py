@@ -98,3 +98,32 @@ def soon_expiring(connected_at: float) -> float:
 
 def after_expiry(connected_at: float) -> float:
     return connected_at + HOUR + 60
+
+
+def concurrent_reads(
+    make_service: Callable[[], TokenService], org: str, provider: str, readers: int, *, timeout: float = 30
+) -> list[Any]:
+    """``readers`` threads (standing for as many containers), each with its own service, asking
+    for the same token at the same moment; each one's access token, or the exception it raised.
+
+    moto's DynamoDB backend is serialized meanwhile, standing for DynamoDB's per-item atomicity."""
+    from devserver.serialized_moto import serialized_dynamodb
+
+    barrier = threading.Barrier(readers)
+    results: list[Any] = [None] * readers
+
+    def read(index: int) -> None:
+        tokens = make_service()
+        barrier.wait()
+        try:
+            results[index] = tokens.get_token(org, provider)["access_token"]
+        except Exception as exc:  # kept: a failed reader must show in the caller's assertion
+            results[index] = exc
+
+    with serialized_dynamodb():
+        threads = [threading.Thread(target=read, args=(i,)) for i in range(readers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=timeout)
+    return results

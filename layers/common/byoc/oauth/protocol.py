@@ -82,7 +82,7 @@ def resolve_endpoints(provider: Provider, config: dict[str, str], *, allow_local
     spec = _spec(provider)
     values = template_values(spec, config)
     # client credentials have no browser step: no authorize URL ("")
-    authorize = _render_optional(spec.authorize_url, values) if spec.authorize_url else None
+    authorize = render_template(spec.authorize_url, values) if spec.authorize_url else None
     authorize_url = _checked(spec, authorize, allow_local_http) if authorize else ""
     token_url = _checked(spec, render_template(spec.token_url, values), allow_local_http)
     refresh_url = _checked(spec, _render_optional(spec.refresh_url, values) or token_url, allow_local_http)

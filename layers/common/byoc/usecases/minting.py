@@ -45,12 +45,7 @@ def connected_by_minting(
 ) -> Connection:
     """``connection`` holding its first minted token, ``active``; raises ValidationFailed or
     ProviderStepFailed (nothing is stored by the caller then)."""
-    app = App(
-        provider=provider.for_config(connection.config),
-        client_id=connection.client_id or "",
-        client_secret=client_secret,
-        config=connection.config,
-    )
+    app = App.of(provider, connection, {"client_secret": client_secret})
     try:
         fresh = client.client_credentials(app, now=now)
     except ProviderError as exc:
